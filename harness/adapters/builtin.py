@@ -1,0 +1,3 @@
+"""Importing this module registers every built-in adapter."""
+
+from harness.adapters import baselines, replay  # noqa: F401

@@ -1,0 +1,106 @@
+"""Adapter registry: built-ins, code registrations, and the `harness.adapters` entry points.
+
+A model is named on the command line as `ADAPTER[:NAME][,key=value...]`, for example
+`lead,k=1`, `openai:gpt-4o-mini,temperature=0.2` or `replay:my-model,path=preds.jsonl`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, TypeVar
+
+from harness.adapters.base import Adapter
+from harness.errors import InputError
+
+ENTRY_POINT_GROUP = "harness.adapters"
+_REGISTRY: dict[str, type[Adapter]] = {}
+A = TypeVar("A", bound=type[Adapter])
+
+
+def register_adapter(name: str) -> Callable[[A], A]:
+    """Class decorator: make an adapter available as `--model NAME`."""
+
+    def decorate(cls: A) -> A:
+        cls.registered_name = name  # type: ignore[attr-defined]
+        _REGISTRY[name] = cls
+        return cls
+
+    return decorate
+
+
+def _load_entry_points() -> None:
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name not in _REGISTRY:
+            cls = ep.load()
+            if not (isinstance(cls, type) and issubclass(cls, Adapter)):
+                raise InputError(f"entry point {ep.value!r} is not an Adapter subclass",
+                                 field=f"{ENTRY_POINT_GROUP}:{ep.name}")
+            cls.registered_name = ep.name  # type: ignore[attr-defined]
+            _REGISTRY[ep.name] = cls
+
+
+def available_adapters() -> dict[str, type[Adapter]]:
+    import harness.adapters.builtin  # noqa: F401 - registers the built-in adapters
+
+    _load_entry_points()
+    return dict(sorted(_REGISTRY.items()))
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    adapter: str
+    name: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """Folder-safe label: the name if given, else adapter plus options (`lead-k1`)."""
+        if self.name:
+            base = self.name
+        else:
+            base = "-".join([self.adapter, *(f"{k}{v}" for k, v in sorted(self.options.items()))])
+        return re.sub(r"[^A-Za-z0-9_.=-]+", "_", base).strip("._") or self.adapter
+
+
+def _coerce(value: str) -> Any:
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            pass
+    return {"true": True, "false": False, "none": None}.get(value.lower(), value)
+
+
+def parse_model_spec(text: str) -> ModelSpec:
+    """Parse `ADAPTER[:NAME][,key=value...]`; bad syntax is a usage error."""
+    head, *pairs = text.split(",")
+    adapter, _, name = head.partition(":")
+    if not adapter:
+        raise InputError(f"bad model spec {text!r}: expected ADAPTER[:NAME][,key=value...]",
+                         field="--model")
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, eq, value = pair.partition("=")
+        if not eq or not key:
+            raise InputError(f"bad model option {pair!r} in {text!r}: expected key=value",
+                             field="--model")
+        options[key.strip()] = _coerce(value.strip())
+    return ModelSpec(adapter=adapter, name=name or None, options=options)
+
+
+def create_adapter(spec: ModelSpec | str) -> Adapter:
+    """Instantiate an adapter by spec; unknown adapters and options are usage errors."""
+    spec = parse_model_spec(spec) if isinstance(spec, str) else spec
+    adapters = available_adapters()
+    if spec.adapter not in adapters:
+        raise InputError(
+            f"unknown adapter {spec.adapter!r} (available: {', '.join(adapters)})", field="--model"
+        )
+    try:
+        adapter = adapters[spec.adapter](name=spec.label, **spec.options)
+    except TypeError as exc:
+        raise InputError(f"adapter {spec.adapter!r}: {exc}", field="--model") from None
+    return adapter

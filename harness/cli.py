@@ -1,0 +1,151 @@
+"""Command line: `harness run | tasks | validate`.
+
+Exit status: 0 success, 1 a run or check failed, 2 bad input or usage (file, line and field
+named on stderr, nothing written to results/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from harness.adapters.base import Adapter
+from harness.adapters.registry import ModelSpec, create_adapter, parse_model_spec
+from harness.errors import HarnessError, InputError
+from harness.progress import RunProgress
+from harness.reports.table import results_table
+from harness.runner import RunResult, Selection, run_task
+from harness.tasks import Task, find_task, load_task, task_files
+
+DEFAULT_MODELS = {"summarization": "lead", "stance": "majority"}
+console = Console(stderr=True)
+
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="evaluate tasks with models and write reports")
+    run.add_argument("tasks", nargs="*", help="task names or files (default: every local task)")
+    run.add_argument("--model", "-m", action="append", default=[], metavar="SPEC",
+                     help="ADAPTER[:NAME][,key=value...], repeatable "
+                          "(default: the offline baseline for each task kind)")
+    run.add_argument("--tasks-dir", type=Path, default=Path("tasks"))
+    run.add_argument("--results-dir", type=Path, default=Path("results"))
+    run.add_argument("--concurrency", type=int, default=8)
+    run.add_argument("--limit", type=int, help="only the first N examples")
+    run.add_argument("--sample", type=int, help="a seeded random sample of N examples")
+    run.add_argument("--seed", type=int, default=0, help="seed for --sample (recorded)")
+    run.add_argument("--no-write", action="store_true", help="print results, write no report")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harness", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_run(sub)
+    tasks = sub.add_parser("tasks", help="list the tasks in the tasks folder")
+    tasks.add_argument("--tasks-dir", type=Path, default=Path("tasks"))
+    validate = sub.add_parser("validate", help="check task files and reference JSONL files")
+    validate.add_argument("paths", nargs="+", type=Path)
+    validate.add_argument("--tasks-dir", type=Path, default=Path("tasks"))
+    return parser
+
+
+def _default_tasks(tasks_dir: Path) -> list[Path]:
+    """Every task whose data ships locally (Hub tasks need internet, so name them explicitly)."""
+    from harness.tasks import parse_task_file
+
+    return [p for p in task_files(tasks_dir) if parse_task_file(p).data.path is not None]
+
+
+def _plan(tasks: list[Task], specs: list[ModelSpec]) -> list[tuple[Task, Adapter]]:
+    plan = []
+    for task in tasks:
+        for spec in specs or [parse_model_spec(DEFAULT_MODELS[task.kind])]:
+            adapter = create_adapter(spec)
+            if task.kind not in adapter.kinds:
+                console.print(f"[dim]skip {task.name} × {adapter.label}: "
+                              f"{spec.adapter} does not answer {task.kind} tasks[/]")
+                continue
+            plan.append((task, adapter))
+    if not plan:
+        raise InputError("no (task, model) pair to run: no model answers these task kinds",
+                         field="--model")
+    return plan
+
+
+async def _run_all(plan: list[tuple[Task, Adapter]], args: argparse.Namespace) -> list[RunResult]:
+    selection = Selection(limit=args.limit, sample=args.sample, seed=args.seed)
+    results = []
+    with RunProgress(console) as progress:
+        for task, adapter in plan:
+            bar = progress.bar(f"{task.name} × {adapter.label}")
+            try:
+                results.append(await run_task(
+                    task, adapter, selection=selection, concurrency=args.concurrency,
+                    results_dir=None if args.no_write else args.results_dir,
+                    on_start=bar.start, on_response=bar.advance,
+                ))
+            finally:
+                await adapter.aclose()
+    return results
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    for name in ("limit", "sample", "concurrency"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise InputError(f"must be a positive integer, got {value}", field=f"--{name}")
+    paths = ([find_task(t, args.tasks_dir) for t in args.tasks] if args.tasks
+             else _default_tasks(args.tasks_dir))
+    if not paths:
+        raise InputError(f"no task files found in {args.tasks_dir}", field="tasks")
+    specs = [parse_model_spec(m) for m in args.model]
+    tasks = [load_task(p) for p in paths]  # every input is validated before anything runs
+    plan = _plan(tasks, specs)
+    results = asyncio.run(_run_all(plan, args))
+    Console().print(results_table(results))
+    failed = [r for r in results if r.report["summary"]["n_scored"] == 0]
+    for result in failed:
+        console.print(f"[red]{result.task.name} × {result.adapter.label}: no example scored[/]")
+    return 1 if failed else 0
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from harness.tasks import parse_task_file
+
+    table = Table("task", "kind", "version", "data", "description")
+    for path in task_files(args.tasks_dir):
+        spec = parse_task_file(path)
+        source = spec.data.path or f"hub:{spec.data.hub.dataset}"  # type: ignore[union-attr]
+        table.add_row(spec.name, spec.kind, str(spec.version), source, spec.description)
+    Console().print(table)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from harness.tasks.validate import validate_path
+
+    for path in args.paths:
+        console.print(f"[green]ok[/] {path}: {validate_path(path, args.tasks_dir)}")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "tasks": cmd_tasks, "validate": cmd_validate}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except HarnessError as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Progress display for runs: one bar per (task, model) with done/failed/cached and tokens."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from harness.adapters.base import Response
+
+
+class RunBar:
+    """Counts responses for one run and shows them on its progress line."""
+
+    def __init__(self, progress: Progress, description: str) -> None:
+        self._progress = progress
+        self._id = progress.add_task(description, total=None, stats="")
+        self.failed = self.cached = self.tokens = 0
+
+    def start(self, total: int) -> None:
+        self._progress.update(self._id, total=total)
+
+    def advance(self, response: Response) -> None:
+        self.failed += response.error is not None
+        self.cached += response.cached
+        self.tokens += (response.prompt_tokens or 0) + (response.completion_tokens or 0)
+        stats = f"failed {self.failed} · cached {self.cached} · tokens {self.tokens}"
+        self._progress.update(self._id, advance=1, stats=stats)
+
+
+class RunProgress:
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[stats]}"), TimeElapsedColumn(),
+            console=console, transient=False,
+        )
+
+    def bar(self, description: str) -> RunBar:
+        return RunBar(self._progress, description)
+
+    def __enter__(self) -> RunProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._progress.stop()

@@ -1,0 +1,117 @@
+"""The versioned report: everything needed to trust, re-run and compare one (task, model) run.
+
+`SCHEMA_VERSION` changes whenever a field changes meaning or moves; the JSON Schema shipped in
+`report.schema.json` describes it and `validate_report` checks a report against it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness.adapters.base import Adapter, GenerationSettings, Response
+from harness.reports.provenance import environment, git_state, harness_version
+from harness.scoring.task_scores import TaskScores
+from harness.text import ArabicTokenizer
+
+if TYPE_CHECKING:
+    from harness.tasks import Task
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+
+
+def metric_settings(task: Task) -> dict[str, Any]:
+    """The settings that decide what a metric value means (compared across runs)."""
+    settings: dict[str, Any] = {"bootstrap": {"method": "percentile",
+                                              **task.spec.metrics.bootstrap.model_dump()}}
+    if task.kind == "summarization":
+        rouge = task.spec.rouge
+        settings["rouge"] = {
+            "types": list(rouge.types),
+            "multi_reference": "best F1 per type (rouge_score score_multi)",
+            "tokenizer": ArabicTokenizer(rouge.normalization).describe(),
+        }
+    else:
+        stance = task.spec.stance
+        settings["stance"] = {
+            "labels": list(stance.labels),
+            "aliases": {k: list(v) for k, v in stance.aliases.items()},
+            "invalid": "unparseable output counts as wrong",
+        }
+    return settings
+
+
+def _usage(responses: Sequence[Response]) -> dict[str, Any]:
+    def total(values: list[int | None]) -> int | None:
+        known = [v for v in values if v is not None]
+        return sum(known) if known else None
+
+    latencies = sorted(r.latency_s for r in responses)
+    return {
+        "prompt_tokens": total([r.prompt_tokens for r in responses]),
+        "completion_tokens": total([r.completion_tokens for r in responses]),
+        "cached_responses": sum(r.cached for r in responses),
+        "attempts": sum(r.attempts for r in responses),
+        "latency_s_total": round(sum(latencies), 6),
+        "latency_s_median": round(latencies[len(latencies) // 2], 6) if latencies else None,
+    }
+
+
+def build_report(
+    *, run_id: str, task: Task, adapter: Adapter, generation: GenerationSettings,
+    selection: dict[str, Any], scores: TaskScores, responses: Sequence[Response],
+    started_at: datetime, finished_at: datetime,
+) -> dict[str, Any]:
+    n = len(responses)
+    errors = sum(r.error is not None for r in responses)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run_id,
+        "harness": {"version": harness_version(), "git": git_state()},
+        "environment": environment(),
+        "task": {
+            "name": task.name,
+            "version": str(task.spec.version),
+            "kind": task.kind,
+            "path": str(task.path),
+            "hash": task.hash,
+            "definition_hash": task.spec.definition_hash(),
+            "data_hash": task.data_hash,
+            "prompt_hash": task.spec.prompt_hash(),
+            "n_examples": len(task.examples),
+        },
+        "model": adapter.describe(),
+        "generation": {**asdict(generation), "stop": list(generation.stop)},
+        "metric_settings": metric_settings(task),
+        "seed": task.spec.metrics.bootstrap.seed,
+        "selection": selection,
+        "started_at": started_at.isoformat(),
+        "finished_at": finished_at.isoformat(),
+        "summary": {
+            "n_examples": n,
+            "n_scored": scores.n_scored,
+            "n_errors": errors,
+            "error_rate": errors / n if n else 0.0,
+        },
+        "usage": _usage(responses),
+        "metrics": scores.metrics,
+        "details": scores.details,
+    }
+
+
+@lru_cache(maxsize=1)
+def report_schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def validate_report(report: dict[str, Any]) -> None:
+    """Raise jsonschema.ValidationError if `report` does not match the shipped schema."""
+    import jsonschema
+
+    jsonschema.validate(report, report_schema())

@@ -1,0 +1,200 @@
+"""Examples: rows from a reference JSONL file or a `datasets` dataset, mapped and validated.
+
+Local JSONL is read with a strict reader so that every problem names its file and line; Hub
+datasets (or a local dataset folder standing in for one) are loaded through `datasets`. Both
+paths end in the same mapping and validation, so a task behaves the same wherever its data lives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import InputError
+from harness.jsonio import content_hash, iter_jsonl
+from harness.tasks.spec import KIND_FIELDS, TaskSpec
+
+INPUT_FIELD = {"summarization": "article", "stance": "text"}
+GOLD_FIELDS = {"summarization": ("references",), "stance": ("label",)}
+
+
+@dataclass(frozen=True)
+class Example:
+    """One evaluation item: canonical fields plus any extra columns (usable in prompts)."""
+
+    id: str
+    fields: Mapping[str, Any]
+    location: str = ""  # "file:line" or "dataset row N", for error messages
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def references(self) -> list[str]:
+        return list(self.fields["references"])
+
+    @property
+    def label(self) -> str:
+        return str(self.fields["label"])
+
+    def prompt_fields(self, kind: str) -> dict[str, Any]:
+        """Fields a model may see: everything except the gold answer."""
+        hidden = GOLD_FIELDS[kind]
+        return {k: v for k, v in {**self.extra, **self.fields}.items() if k not in hidden}
+
+    def record(self) -> dict[str, Any]:
+        return {"id": self.id, **self.fields, **self.extra}
+
+
+def _rows_from_hub(spec: TaskSpec, task_path: Path) -> Iterator[tuple[str, int | None, dict]]:
+    import datasets  # heavy import, only for Hub tasks
+
+    hub = spec.data.hub
+    assert hub is not None
+    source = hub.dataset
+    local = (task_path.parent / source).resolve()
+    if local.exists():
+        source = str(local)
+    try:
+        dataset = datasets.load_dataset(source, hub.config, split=hub.split, revision=hub.revision)
+    except Exception as exc:  # datasets raises many types; all mean "cannot load"
+        raise InputError(
+            f"cannot load dataset {hub.dataset!r} (config {hub.config!r}, split {hub.split!r}): "
+            f"{type(exc).__name__}: {exc}",
+            path=task_path,
+            field="data.hub",
+        ) from None
+    for index, row in enumerate(dataset):
+        yield f"{hub.dataset} row {index}", None, dict(row)
+
+
+def resolve_data_path(task_path: Path, relative: str) -> Path:
+    """Data paths in a task file are relative to the task file's folder."""
+    return (task_path.parent / relative).resolve()
+
+
+def _rows_from_jsonl(path: Path) -> Iterator[tuple[str, int | None, dict]]:
+    for line, row in iter_jsonl(path):
+        yield str(path), line, row
+
+
+def _nonempty_text(value: Any, where: tuple[str, int | None], name: str) -> str:
+    if not isinstance(value, str):
+        raise InputError(
+            f"expected a string, got {type(value).__name__}", path=where[0], line=where[1], field=name
+        )
+    if not value.strip():
+        raise InputError("empty text", path=where[0], line=where[1], field=name)
+    return value
+
+
+def _map_row(spec: TaskSpec, row: dict, where: tuple[str, int | None], index: int) -> Example:
+    kind = spec.kind
+    mapped: dict[str, Any] = {}
+    for name in KIND_FIELDS[kind]:
+        column = spec.column(name)
+        if column not in row:
+            if name == "id" and "id" not in spec.data.fields:
+                mapped["id"] = f"row-{index}"
+                continue
+            raise InputError("missing required field", path=where[0], line=where[1], field=column)
+        mapped[name] = row[column]
+    if not isinstance(mapped["id"], str | int) or isinstance(mapped["id"], bool):
+        raise InputError(
+            f"id must be a string or integer, got {type(mapped['id']).__name__}",
+            path=where[0],
+            line=where[1],
+            field=spec.column("id"),
+        )
+    example_id = str(mapped.pop("id"))
+    if kind == "summarization":
+        mapped["article"] = _nonempty_text(mapped["article"], where, spec.column("article"))
+        refs = mapped["references"]
+        refs = [refs] if isinstance(refs, str) else refs
+        if not isinstance(refs, list) or not refs:
+            raise InputError(
+                "expected a summary string or a non-empty list of summaries",
+                path=where[0],
+                line=where[1],
+                field=spec.column("references"),
+            )
+        mapped["references"] = [
+            _nonempty_text(r, where, f"{spec.column('references')}[{i}]") for i, r in enumerate(refs)
+        ]
+    else:
+        mapped["text"] = _nonempty_text(mapped["text"], where, spec.column("text"))
+        mapped["target"] = _nonempty_text(mapped["target"], where, spec.column("target"))
+        mapped["label"] = canonical_label(spec, mapped["label"], where)
+    used = {spec.column(n) for n in KIND_FIELDS[kind]}
+    extra = {k: v for k, v in row.items() if k not in used}
+    location = f"{where[0]}:{where[1]}" if where[1] is not None else where[0]
+    return Example(id=example_id, fields=mapped, location=location, extra=extra)
+
+
+def canonical_label(spec: TaskSpec, value: Any, where: tuple[str, int | None]) -> str:
+    """A gold label must be in the label set (case-insensitive, or a declared alias)."""
+    stance = spec.stance
+    column = spec.column("label")
+    if not isinstance(value, str):
+        raise InputError(
+            f"expected a label string, got {type(value).__name__}",
+            path=where[0],
+            line=where[1],
+            field=column,
+        )
+    folded = value.strip().casefold()
+    for label in stance.labels:
+        if folded == label.casefold() or folded in {a.casefold() for a in stance.aliases.get(label, ())}:
+            return label
+    raise InputError(
+        f"label {value!r} is not in the label set {list(stance.labels)}",
+        path=where[0],
+        line=where[1],
+        field=column,
+    )
+
+
+def load_examples(spec: TaskSpec, task_path: Path) -> list[Example]:
+    """All examples of a task, validated; duplicate ids are an error naming both places."""
+    if spec.data.path is not None:
+        data_path = resolve_data_path(task_path, spec.data.path)
+        if not data_path.is_file():
+            raise InputError(f"data file not found: {data_path}", path=task_path, field="data.path")
+        rows: Iterable[tuple[str, int | None, dict]] = _rows_from_jsonl(data_path)
+    else:
+        rows = _rows_from_hub(spec, task_path)
+    examples: list[Example] = []
+    seen: dict[str, str] = {}
+    for index, (source, line, row) in enumerate(rows):
+        example = _map_row(spec, row, (source, line), index)
+        if example.id in seen:
+            raise InputError(
+                f"duplicate id {example.id!r} (first at {seen[example.id]})",
+                path=source,
+                line=line,
+                field=spec.column("id"),
+            )
+        seen[example.id] = example.location
+        examples.append(example)
+    if not examples:
+        raise InputError("the data has no examples", path=task_path, field="data")
+    return examples
+
+
+def load_train_labels(spec: TaskSpec, task_path: Path) -> list[str] | None:
+    """Gold labels of the optional training file (a prior for the majority baseline)."""
+    if spec.data.train is None:
+        return None
+    path = resolve_data_path(task_path, spec.data.train)
+    column = spec.column("label")
+    labels = []
+    for line, row in iter_jsonl(path):
+        if column not in row:
+            raise InputError("missing required field", path=path, line=line, field=column)
+        labels.append(canonical_label(spec, row[column], (str(path), line)))
+    return labels
+
+
+def data_hash(examples: Iterable[Example]) -> str:
+    """Hash of the examples as the harness sees them (after mapping), whatever their source."""
+    return content_hash([e.record() for e in examples])

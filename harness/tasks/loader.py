@@ -1,0 +1,94 @@
+"""A loaded task: its validated spec, its examples, and the hashes that identify both."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from harness.errors import InputError
+from harness.jsonio import content_hash
+from harness.tasks.data import Example, data_hash, load_examples, load_train_labels
+from harness.tasks.prompts import check_templates, render
+from harness.tasks.spec import TaskSpec, parse_task_file
+
+
+@dataclass(frozen=True)
+class Task:
+    spec: TaskSpec
+    path: Path
+    examples: tuple[Example, ...]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    @cached_property
+    def data_hash(self) -> str:
+        return data_hash(self.examples)
+
+    @cached_property
+    def hash(self) -> str:
+        """Content hash over the task definition and its data."""
+        return content_hash({"definition": self.spec.definition_hash(), "data": self.data_hash})
+
+    def context(self, example: Example) -> dict[str, Any]:
+        """Template variables for one example (never the gold answer)."""
+        fields = example.prompt_fields(self.kind)
+        if self.kind == "stance":
+            fields["target_name"] = self.spec.stance.target_names.get(
+                fields["target"], fields["target"]
+            )
+            fields["labels"] = list(self.spec.stance.labels)
+        return fields
+
+    def messages(self, example: Example) -> tuple[dict[str, str], ...]:
+        context = self.context(example)
+        system = render(self.spec.prompt.system, context) if self.spec.prompt.system else ""
+        user = render(self.spec.prompt.user, context)
+        head = ({"role": "system", "content": system},) if system else ()
+        return (*head, {"role": "user", "content": user})
+
+    def train_labels(self) -> list[str] | None:
+        return load_train_labels(self.spec, self.path)
+
+    def subset(self, ids: Sequence[str]) -> Task:
+        wanted = set(ids)
+        return Task(self.spec, self.path, tuple(e for e in self.examples if e.id in wanted))
+
+
+def load_task(path: str | Path) -> Task:
+    """Parse, validate and load a task file with its data; fail fast on any problem."""
+    path = Path(path)
+    spec = parse_task_file(path)
+    examples = tuple(load_examples(spec, path))
+    task = Task(spec, path, examples)
+    templates = {"prompt.user": spec.prompt.user}
+    if spec.prompt.system:
+        templates["prompt.system"] = spec.prompt.system
+    check_templates(templates, {e.id: set(task.context(e)) for e in examples}, path=path)
+    return task
+
+
+def find_task(name_or_path: str, tasks_dir: Path) -> Path:
+    """A task given by file path or by name (its `name:` in a file under tasks_dir)."""
+    candidate = Path(name_or_path)
+    if candidate.suffix in {".yaml", ".yml"} or candidate.exists():
+        if not candidate.is_file():
+            raise InputError("task file not found", path=candidate)
+        return candidate
+    for path in task_files(tasks_dir):
+        if path.stem == name_or_path or parse_task_file(path).name == name_or_path:
+            return path
+    known = ", ".join(p.stem for p in task_files(tasks_dir)) or "none"
+    raise InputError(f"unknown task {name_or_path!r} (known in {tasks_dir}: {known})")
+
+
+def task_files(tasks_dir: Path) -> list[Path]:
+    return sorted([*tasks_dir.glob("*.yaml"), *tasks_dir.glob("*.yml")])
