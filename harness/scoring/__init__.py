@@ -1,0 +1,5 @@
+"""Scoring: metrics, seeded bootstrap confidence intervals and paired significance tests.
+
+Modules are imported directly (``harness.scoring.stance`` etc.); nothing is re-exported here so
+that importing one scorer never pulls in the dependencies of another.
+"""
