@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,9 +30,15 @@ console = Console(stderr=True)
 def _add_run(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="evaluate tasks with models and write reports")
     run.add_argument("tasks", nargs="*", help="task names or files (default: every local task)")
-    run.add_argument("--model", "-m", action="append", default=[], metavar="SPEC",
-                     help="ADAPTER[:NAME][,key=value...], repeatable "
-                          "(default: the offline baseline for each task kind)")
+    run.add_argument(
+        "--model",
+        "-m",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="ADAPTER[:NAME][,key=value...], repeatable "
+        "(default: the offline baseline for each task kind)",
+    )
     run.add_argument("--tasks-dir", type=Path, default=Path("tasks"))
     run.add_argument("--results-dir", type=Path, default=Path("results"))
     run.add_argument("--concurrency", type=int, default=8)
@@ -39,6 +46,11 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--sample", type=int, help="a seeded random sample of N examples")
     run.add_argument("--seed", type=int, default=0, help="seed for --sample (recorded)")
     run.add_argument("--no-write", action="store_true", help="print results, write no report")
+    run.set_defaults(func=cmd_run)
+
+
+# Modules that add subcommands: each has `register(subparsers)` and sets `func` on its parser.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,9 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(sub)
     tasks = sub.add_parser("tasks", help="list the tasks in the tasks folder")
     tasks.add_argument("--tasks-dir", type=Path, default=Path("tasks"))
+    tasks.set_defaults(func=cmd_tasks)
     validate = sub.add_parser("validate", help="check task files and reference JSONL files")
     validate.add_argument("paths", nargs="+", type=Path)
     validate.add_argument("--tasks-dir", type=Path, default=Path("tasks"))
+    validate.set_defaults(func=cmd_validate)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 
@@ -66,13 +82,16 @@ def _plan(tasks: list[Task], specs: list[ModelSpec]) -> list[tuple[Task, Adapter
         for spec in specs or [parse_model_spec(DEFAULT_MODELS[task.kind])]:
             adapter = create_adapter(spec)
             if task.kind not in adapter.kinds:
-                console.print(f"[dim]skip {task.name} × {adapter.label}: "
-                              f"{spec.adapter} does not answer {task.kind} tasks[/]")
+                console.print(
+                    f"[dim]skip {task.name} × {adapter.label}: "
+                    f"{spec.adapter} does not answer {task.kind} tasks[/]"
+                )
                 continue
             plan.append((task, adapter))
     if not plan:
-        raise InputError("no (task, model) pair to run: no model answers these task kinds",
-                         field="--model")
+        raise InputError(
+            "no (task, model) pair to run: no model answers these task kinds", field="--model"
+        )
     return plan
 
 
@@ -83,11 +102,17 @@ async def _run_all(plan: list[tuple[Task, Adapter]], args: argparse.Namespace) -
         for task, adapter in plan:
             bar = progress.bar(f"{task.name} × {adapter.label}")
             try:
-                results.append(await run_task(
-                    task, adapter, selection=selection, concurrency=args.concurrency,
-                    results_dir=None if args.no_write else args.results_dir,
-                    on_start=bar.start, on_response=bar.advance,
-                ))
+                results.append(
+                    await run_task(
+                        task,
+                        adapter,
+                        selection=selection,
+                        concurrency=args.concurrency,
+                        results_dir=None if args.no_write else args.results_dir,
+                        on_start=bar.start,
+                        on_response=bar.advance,
+                    )
+                )
             finally:
                 await adapter.aclose()
     return results
@@ -98,8 +123,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise InputError(f"must be a positive integer, got {value}", field=f"--{name}")
-    paths = ([find_task(t, args.tasks_dir) for t in args.tasks] if args.tasks
-             else _default_tasks(args.tasks_dir))
+    paths = (
+        [find_task(t, args.tasks_dir) for t in args.tasks]
+        if args.tasks
+        else _default_tasks(args.tasks_dir)
+    )
     if not paths:
         raise InputError(f"no task files found in {args.tasks_dir}", field="tasks")
     specs = [parse_model_spec(m) for m in args.model]
@@ -135,13 +163,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "tasks": cmd_tasks, "validate": cmd_validate}
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        return int(args.func(args))
     except HarnessError as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return exc.exit_code

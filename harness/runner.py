@@ -63,13 +63,19 @@ class RunResult:
     report_path: Path | None
 
 
-def build_requests(task: Task, examples: Sequence[Example],
-                   generation: GenerationSettings) -> list[Request]:
+def build_requests(
+    task: Task, examples: Sequence[Example], generation: GenerationSettings
+) -> list[Request]:
     labels = task.spec.stance.labels if task.kind == "stance" else ()
     return [
         Request(
-            task=task.name, kind=task.kind, example_id=e.id, messages=task.messages(e),
-            fields=e.prompt_fields(task.kind), generation=generation, labels=tuple(labels),
+            task=task.name,
+            kind=task.kind,
+            example_id=e.id,
+            messages=task.messages(e),
+            fields=e.prompt_fields(task.kind),
+            generation=generation,
+            labels=tuple(labels),
         )
         for e in examples
     ]
@@ -80,8 +86,13 @@ def task_context(task: Task, examples: Sequence[Example]) -> TaskContext:
         return TaskContext(task=task.name, kind=task.kind)
     train = task.train_labels()
     prior, source = (train, "train") if train else ([e.label for e in examples], "reference")
-    return TaskContext(task=task.name, kind=task.kind, labels=tuple(task.spec.stance.labels),
-                       label_prior=tuple(prior), label_prior_source=source)
+    return TaskContext(
+        task=task.name,
+        kind=task.kind,
+        labels=tuple(task.spec.stance.labels),
+        label_prior=tuple(prior),
+        label_prior_source=source,
+    )
 
 
 async def _call(adapter: Adapter, request: Request, gate: asyncio.Semaphore) -> Response:
@@ -99,7 +110,10 @@ async def _call(adapter: Adapter, request: Request, gate: asyncio.Semaphore) -> 
 
 
 async def generate_all(
-    adapter: Adapter, requests: Sequence[Request], *, concurrency: int = 8,
+    adapter: Adapter,
+    requests: Sequence[Request],
+    *,
+    concurrency: int = 8,
     on_response: Callable[[Response], None] | None = None,
 ) -> list[Response]:
     """Responses in request order; at most `concurrency` calls in flight."""
@@ -119,27 +133,40 @@ def score(task: Task, examples: Sequence[Example], responses: Sequence[Response]
     bootstrap = BootstrapConfig(**task.spec.metrics.bootstrap.model_dump())
     if task.kind == "summarization":
         rouge = task.spec.rouge
-        return score_summaries(outputs, [e.references for e in examples],
-                               ArabicTokenizer(rouge.normalization), rouge.types, bootstrap)
+        return score_summaries(
+            outputs,
+            [e.references for e in examples],
+            ArabicTokenizer(rouge.normalization),
+            rouge.types,
+            bootstrap,
+        )
     stance = task.spec.stance
     aliases = {k: list(v) for k, v in stance.aliases.items()}
     return score_stance(outputs, [e.label for e in examples], stance.labels, aliases, bootstrap)
 
 
-def example_records(task: Task, examples: Sequence[Example], responses: Sequence[Response],
-                    scores: TaskScores) -> list[dict[str, Any]]:
+def example_records(
+    task: Task, examples: Sequence[Example], responses: Sequence[Response], scores: TaskScores
+) -> list[dict[str, Any]]:
     records = []
     for example, response, scored in zip(examples, responses, scores.per_example, strict=True):
         record: dict[str, Any] = {"id": example.id}
         if task.kind == "summarization":
             record.update(article=example.fields["article"], references=example.references)
         else:
-            record.update(text=example.fields["text"], target=example.fields["target"],
-                          gold_label=example.label)
+            record.update(
+                text=example.fields["text"],
+                target=example.fields["target"],
+                gold_label=example.label,
+            )
         record.update(
-            prediction=response.text, error=response.error, scores=scored or None,
-            latency_s=round(response.latency_s, 6), prompt_tokens=response.prompt_tokens,
-            completion_tokens=response.completion_tokens, cached=response.cached,
+            prediction=response.text,
+            error=response.error,
+            scores=scored or None,
+            latency_s=round(response.latency_s, 6),
+            prompt_tokens=response.prompt_tokens,
+            completion_tokens=response.completion_tokens,
+            cached=response.cached,
             attempts=response.attempts,
         )
         if task.kind == "stance":
@@ -150,8 +177,13 @@ def example_records(task: Task, examples: Sequence[Example], responses: Sequence
 
 
 async def run_task(
-    task: Task, adapter: Adapter, *, results_dir: Path | None, selection: Selection = Selection(),
-    concurrency: int = 8, generation: GenerationSettings | None = None,
+    task: Task,
+    adapter: Adapter,
+    *,
+    results_dir: Path | None,
+    selection: Selection = Selection(),
+    concurrency: int = 8,
+    generation: GenerationSettings | None = None,
     on_response: Callable[[Response], None] | None = None,
     on_start: Callable[[int], None] | None = None,
 ) -> RunResult:
@@ -163,14 +195,21 @@ async def run_task(
     adapter.prepare(requests, task_context(task, examples))
     if on_start is not None:
         on_start(len(requests))
-    responses = await generate_all(adapter, requests, concurrency=concurrency,
-                                   on_response=on_response)
+    responses = await generate_all(
+        adapter, requests, concurrency=concurrency, on_response=on_response
+    )
     scores = score(task, examples, responses)
     records = example_records(task, examples, responses, scores)
     report = build_report(
-        run_id=new_run_id(started_at), task=task, adapter=adapter, generation=gen,
-        selection=selection.describe(examples, len(task.examples)), scores=scores,
-        responses=responses, started_at=started_at, finished_at=datetime.now(UTC),
+        run_id=new_run_id(started_at),
+        task=task,
+        adapter=adapter,
+        generation=gen,
+        selection=selection.describe(examples, len(task.examples)),
+        scores=scores,
+        responses=responses,
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
     )
     path = write_run(results_dir, report, records) if results_dir is not None else None
     return RunResult(task, adapter, report, path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from harness.adapters.base import Adapter, Request, Response, TaskContext
 from harness.adapters.registry import register_adapter
@@ -18,10 +18,10 @@ class LeadAdapter(Adapter):
 
     kinds: ClassVar[frozenset[str]] = frozenset({"summarization"})
 
-    def __init__(self, name: str | None = None, k: int = 3, **settings: Any) -> None:
+    def __init__(self, name: str | None = None, k: int = 3) -> None:
         if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise InputError(f"lead: k must be a positive integer, got {k!r}", field="k")
-        super().__init__(name, k=k, **settings)
+            raise InputError(f"lead: k must be a positive integer, got {k!r}", field="--model")
+        super().__init__(name, k=k)
         self.k = k
         self._splitter = ArabicTokenizer()
 
@@ -41,15 +41,17 @@ class MajorityAdapter(Adapter):
 
     kinds: ClassVar[frozenset[str]] = frozenset({"stance"})
 
-    def __init__(self, name: str | None = None, **settings: Any) -> None:
-        super().__init__(name, **settings)
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name)
         self.answer: str | None = None
 
     def prepare(self, requests: Sequence[Request], context: TaskContext) -> None:
         if not context.label_prior:
             raise InputError(f"majority: task {context.task!r} has no labels to fit a prior on")
         counts = Counter(context.label_prior)
-        self.answer = max(context.labels, key=lambda label: (counts[label], -context.labels.index(label)))
+        self.answer = max(
+            context.labels, key=lambda label: (counts[label], -context.labels.index(label))
+        )
         self.settings.update(
             label_prior_source=context.label_prior_source,
             label_counts={label: counts[label] for label in context.labels},

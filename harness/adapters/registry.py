@@ -36,8 +36,10 @@ def _load_entry_points() -> None:
         if ep.name not in _REGISTRY:
             cls = ep.load()
             if not (isinstance(cls, type) and issubclass(cls, Adapter)):
-                raise InputError(f"entry point {ep.value!r} is not an Adapter subclass",
-                                 field=f"{ENTRY_POINT_GROUP}:{ep.name}")
+                raise InputError(
+                    f"entry point {ep.value!r} is not an Adapter subclass",
+                    field=f"{ENTRY_POINT_GROUP}:{ep.name}",
+                )
             cls.registered_name = ep.name  # type: ignore[attr-defined]
             _REGISTRY[ep.name] = cls
 
@@ -79,14 +81,16 @@ def parse_model_spec(text: str) -> ModelSpec:
     head, *pairs = text.split(",")
     adapter, _, name = head.partition(":")
     if not adapter:
-        raise InputError(f"bad model spec {text!r}: expected ADAPTER[:NAME][,key=value...]",
-                         field="--model")
+        raise InputError(
+            f"bad model spec {text!r}: expected ADAPTER[:NAME][,key=value...]", field="--model"
+        )
     options: dict[str, Any] = {}
     for pair in pairs:
         key, eq, value = pair.partition("=")
         if not eq or not key:
-            raise InputError(f"bad model option {pair!r} in {text!r}: expected key=value",
-                             field="--model")
+            raise InputError(
+                f"bad model option {pair!r} in {text!r}: expected key=value", field="--model"
+            )
         options[key.strip()] = _coerce(value.strip())
     return ModelSpec(adapter=adapter, name=name or None, options=options)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from harness.adapters.base import Adapter, Request, Response, TaskContext
 from harness.adapters.registry import register_adapter
@@ -21,12 +20,12 @@ class ReplayAdapter(Adapter):
     """
 
     def __init__(
-        self, name: str | None = None, path: str | None = None, field: str = "prediction",
-        **settings: Any,
+        self, name: str | None = None, path: str | None = None, field: str = "prediction"
     ) -> None:
         if not path:
-            raise InputError("replay needs a predictions file: --model replay,path=FILE.jsonl",
-                             field="path")
+            raise InputError(
+                "replay needs a predictions file: --model replay,path=FILE.jsonl", field="--model"
+            )
         self.path = Path(path)
         self.predictions: dict[str, str] = {}
         for line, row in iter_jsonl(self.path):
@@ -35,14 +34,17 @@ class ReplayAdapter(Adapter):
             if field not in row:
                 raise InputError("missing required field", path=self.path, line=line, field=field)
             if not isinstance(row[field], str):
-                raise InputError(f"expected a string, got {type(row[field]).__name__}",
-                                 path=self.path, line=line, field=field)
+                raise InputError(
+                    f"expected a string, got {type(row[field]).__name__}",
+                    path=self.path,
+                    line=line,
+                    field=field,
+                )
             key = str(row["id"])
             if key in self.predictions:
                 raise InputError(f"duplicate id {key!r}", path=self.path, line=line, field="id")
             self.predictions[key] = row[field]
-        super().__init__(name, path=str(path), field=field,
-                         file_hash=file_hash(self.path), **settings)
+        super().__init__(name, path=str(path), field=field, file_hash=file_hash(self.path))
 
     def prepare(self, requests: Sequence[Request], context: TaskContext) -> None:
         wanted = {r.example_id for r in requests}

@@ -28,8 +28,9 @@ SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 def metric_settings(task: Task) -> dict[str, Any]:
     """The settings that decide what a metric value means (compared across runs)."""
-    settings: dict[str, Any] = {"bootstrap": {"method": "percentile",
-                                              **task.spec.metrics.bootstrap.model_dump()}}
+    settings: dict[str, Any] = {
+        "bootstrap": {"method": "percentile", **task.spec.metrics.bootstrap.model_dump()}
+    }
     if task.kind == "summarization":
         rouge = task.spec.rouge
         settings["rouge"] = {
@@ -64,9 +65,16 @@ def _usage(responses: Sequence[Response]) -> dict[str, Any]:
 
 
 def build_report(
-    *, run_id: str, task: Task, adapter: Adapter, generation: GenerationSettings,
-    selection: dict[str, Any], scores: TaskScores, responses: Sequence[Response],
-    started_at: datetime, finished_at: datetime,
+    *,
+    run_id: str,
+    task: Task,
+    adapter: Adapter,
+    generation: GenerationSettings,
+    selection: dict[str, Any],
+    scores: TaskScores,
+    responses: Sequence[Response],
+    started_at: datetime,
+    finished_at: datetime,
 ) -> dict[str, Any]:
     n = len(responses)
     errors = sum(r.error is not None for r in responses)

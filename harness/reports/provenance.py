@@ -11,8 +11,20 @@ from pathlib import Path
 from typing import Any
 
 KEY_PACKAGES = (
-    "arabic-eval-harness", "datasets", "evaluate", "rouge-score", "openai", "tenacity", "nltk",
-    "rapidfuzz", "regex", "numpy", "scipy", "pydantic", "jinja2", "pyyaml",
+    "arabic-eval-harness",
+    "datasets",
+    "evaluate",
+    "rouge-score",
+    "openai",
+    "tenacity",
+    "nltk",
+    "rapidfuzz",
+    "regex",
+    "numpy",
+    "scipy",
+    "pydantic",
+    "jinja2",
+    "pyyaml",
 )
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -25,9 +25,7 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{stamp}-{secrets.token_hex(4)}"
 
 
-def write_run(
-    results_dir: Path, report: dict[str, Any], examples: list[dict[str, Any]]
-) -> Path:
+def write_run(results_dir: Path, report: dict[str, Any], examples: list[dict[str, Any]]) -> Path:
     folder = results_dir / report["task"]["name"] / report["model"]["name"]
     run_id = report["run_id"]
     examples_path = folder / f"{run_id}{EXAMPLES_SUFFIX}"

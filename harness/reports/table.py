@@ -34,11 +34,14 @@ def results_table(results: Sequence[RunResult]) -> Table:
         names = HEADLINE[report["task"]["kind"]]
         metrics = "\n".join(
             f"{name}: {format_metric(report['metrics'].get(name))}"
-            for name in names if name in report["metrics"]
+            for name in names
+            if name in report["metrics"]
         )
         table.add_row(
-            report["task"]["name"], report["model"]["name"],
-            f"{summary['n_scored']}/{summary['n_examples']}", metrics,
+            report["task"]["name"],
+            report["model"]["name"],
+            f"{summary['n_scored']}/{summary['n_examples']}",
+            metrics,
             str(result.report_path or "(not written)"),
         )
     return table

@@ -81,7 +81,10 @@ def _rows_from_jsonl(path: Path) -> Iterator[tuple[str, int | None, dict]]:
 def _nonempty_text(value: Any, where: tuple[str, int | None], name: str) -> str:
     if not isinstance(value, str):
         raise InputError(
-            f"expected a string, got {type(value).__name__}", path=where[0], line=where[1], field=name
+            f"expected a string, got {type(value).__name__}",
+            path=where[0],
+            line=where[1],
+            field=name,
         )
     if not value.strip():
         raise InputError("empty text", path=where[0], line=where[1], field=name)
@@ -119,7 +122,8 @@ def _map_row(spec: TaskSpec, row: dict, where: tuple[str, int | None], index: in
                 field=spec.column("references"),
             )
         mapped["references"] = [
-            _nonempty_text(r, where, f"{spec.column('references')}[{i}]") for i, r in enumerate(refs)
+            _nonempty_text(r, where, f"{spec.column('references')}[{i}]")
+            for i, r in enumerate(refs)
         ]
     else:
         mapped["text"] = _nonempty_text(mapped["text"], where, spec.column("text"))
@@ -144,7 +148,9 @@ def canonical_label(spec: TaskSpec, value: Any, where: tuple[str, int | None]) -
         )
     folded = value.strip().casefold()
     for label in stance.labels:
-        if folded == label.casefold() or folded in {a.casefold() for a in stance.aliases.get(label, ())}:
+        if folded == label.casefold() or folded in {
+            a.casefold() for a in stance.aliases.get(label, ())
+        }:
             return label
     raise InputError(
         f"label {value!r} is not in the label set {list(stance.labels)}",

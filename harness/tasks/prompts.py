@@ -45,8 +45,7 @@ def check_templates(
             missing = sorted(needed - names)
             if missing:
                 raise InputError(
-                    f"template names {missing} but example {example_id!r} has only "
-                    f"{sorted(names)}",
+                    f"template names {missing} but example {example_id!r} has only {sorted(names)}",
                     path=path,
                     field=field,
                 )

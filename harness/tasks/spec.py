@@ -21,7 +21,7 @@ from pydantic import (
 
 from harness.errors import InputError
 from harness.jsonio import content_hash
-from harness.tasks.yamlsafe import line_of, load_yaml
+from harness.tasks.yamlsafe import line_of, load_yaml, present_path
 from harness.text import NormalizationOptions
 
 ROUGE_TYPE_NAMES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
@@ -87,7 +87,9 @@ class RougeSpec(_Strict):
     def _known_types(cls, value: Any) -> Any:
         for name in value if isinstance(value, list | tuple) else [value]:
             if name not in ROUGE_TYPE_NAMES:
-                raise ValueError(f"unknown ROUGE type {name!r} (known: {', '.join(ROUGE_TYPE_NAMES)})")
+                raise ValueError(
+                    f"unknown ROUGE type {name!r} (known: {', '.join(ROUGE_TYPE_NAMES)})"
+                )
         return value
 
 
@@ -170,7 +172,7 @@ def parse_task_file(path: Path) -> TaskSpec:
         return TaskSpec.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
-        loc = [p for p in error["loc"] if isinstance(p, str | int)]
+        loc = present_path(data, [p for p in error["loc"] if isinstance(p, str | int)])
         field = ".".join(str(p) for p in loc) or None
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden" and len(loc) == 2 and loc[0] == "metrics":

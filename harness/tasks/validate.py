@@ -28,4 +28,6 @@ def validate_path(path: Path, tasks_dir: Path) -> str:
             path=path,
         )
     loaded = [load_task(t) for t in users]
-    return "reference data of " + ", ".join(f"{t.name} ({len(t.examples)} examples)" for t in loaded)
+    return "reference data of " + ", ".join(
+        f"{t.name} ({len(t.examples)} examples)" for t in loaded
+    )

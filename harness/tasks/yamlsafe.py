@@ -41,7 +41,7 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise InputError("invalid UTF-8", path=path, line=line) from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -56,20 +56,43 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
 
 
 def line_of(node: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
-    """Line (1-based) of the deepest node reachable along a pydantic error location."""
+    """Line (1-based) where the field at a pydantic error location is written.
+
+    For a mapping entry that is the line of its key (`max_tokens: many`), which is where a
+    reader looks even when the value is a block on the following lines.
+    """
     best = node.start_mark.line + 1 if node is not None else None
     for part in loc:
         if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == part), None)
-            if match is None:
-                key = next((k for k, _ in node.value if k.value == part), None)
-                return key.start_mark.line + 1 if key is not None else best
-            node = match
+            entry = next(((k, v) for k, v in node.value if k.value == part), None)
+            if entry is None:
+                return best
+            best, node = entry[0].start_mark.line + 1, entry[1]
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
             if part >= len(node.value):
                 return best
             node = node.value[part]
+            best = node.start_mark.line + 1
         else:
             return best
-        best = node.start_mark.line + 1
     return best
+
+
+def present_path(data: Any, loc: Sequence[str | int]) -> list[str | int]:
+    """The prefix of a pydantic error location that names real keys in the YAML data.
+
+    Pydantic adds union member names (`version.int`) to locations; users never wrote those.
+    """
+    path: list[str | int] = []
+    for part in loc:
+        if (isinstance(data, dict) and part in data) or (
+            isinstance(data, list) and isinstance(part, int) and part < len(data)
+        ):
+            data = data[part]
+        elif isinstance(data, dict):
+            path.append(part)  # a missing or unknown key: name it, then stop
+            break
+        else:
+            break
+        path.append(part)
+    return path

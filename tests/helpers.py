@@ -1,0 +1,87 @@
+"""Shared test helpers: paths, a tiny task factory, and a CLI runner that captures exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+TASKS = REPO / "tasks"
+
+
+def shared_data(name: str) -> Path:
+    """A file of ../shared/data; CI always has it, so its absence is a failure, not a skip."""
+    path = SHARED_DATA / name
+    assert path.is_file(), f"{path} is missing: tests need ../shared beside the checkout"
+    return path
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return path
+
+
+def write_task(folder: Path, spec: dict[str, Any], name: str = "task.yaml") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), "utf-8")
+    return path
+
+
+def summarization_spec(data: str = "data.jsonl", **overrides: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "name": "tiny_summ",
+        "version": 1,
+        "kind": "summarization",
+        "data": {"path": data, "fields": {"references": "summary"}},
+        "prompt": {"system": "لخص.", "user": "{{ article }}"},
+    }
+    spec.update(overrides)
+    return spec
+
+
+def stance_spec(data: str = "data.jsonl", **overrides: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "name": "tiny_stance",
+        "version": 1,
+        "kind": "stance",
+        "data": {"path": data},
+        "prompt": {"user": "ما موقف الكاتب من {{ target_name }}؟\n{{ text }}"},
+        "metrics": {"stance": {"labels": ["favor", "against", "none"]}},
+    }
+    spec.update(overrides)
+    return spec
+
+
+SUMM_ROWS = [
+    {
+        "id": "a1",
+        "article": "ذهب الولد إلى المدرسة. ثم عاد إلى البيت مساءً.",
+        "summary": "ذهب الولد إلى المدرسة.",
+    },
+    {
+        "id": "a2",
+        "article": "ارتفعت الأسعار بنسبة ٣٫٥٪ هذا الشهر. وقال الوزير إن التضخم سينخفض.",
+        "summary": "ارتفعت الأسعار ٣٫٥٪.",
+    },
+]
+STANCE_ROWS = [
+    {
+        "id": "s1",
+        "text": "أنا أؤيد قيادة المرأة للسيارة",
+        "target": "Women driving",
+        "label": "favor",
+    },
+    {
+        "id": "s2",
+        "text": "لا أوافق على هذا القرار أبدا",
+        "target": "Women driving",
+        "label": "against",
+    },
+    {"id": "s3", "text": "الجو جميل اليوم", "target": "NEOM", "label": "none"},
+]
