@@ -27,6 +27,11 @@ DEFAULT_MODELS = {"summarization": "lead", "stance": "majority"}
 console = Console(stderr=True)
 
 
+def stdout_console() -> Console:
+    """Tables go to stdout; when piped (CI logs) use a wide fixed width instead of 80 columns."""
+    return Console(width=None if sys.stdout.isatty() else 160)
+
+
 def _add_run(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="evaluate tasks with models and write reports")
     run.add_argument("tasks", nargs="*", help="task names or files (default: every local task)")
@@ -79,7 +84,8 @@ def _default_tasks(tasks_dir: Path) -> list[Path]:
 def _plan(tasks: list[Task], specs: list[ModelSpec]) -> list[tuple[Task, Adapter]]:
     plan = []
     for task in tasks:
-        for spec in specs or [parse_model_spec(DEFAULT_MODELS[task.kind])]:
+        defaults = task.spec.baselines or (DEFAULT_MODELS[task.kind],)
+        for spec in specs or [parse_model_spec(text) for text in defaults]:
             adapter = create_adapter(spec)
             if task.kind not in adapter.kinds:
                 console.print(
@@ -134,7 +140,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     tasks = [load_task(p) for p in paths]  # every input is validated before anything runs
     plan = _plan(tasks, specs)
     results = asyncio.run(_run_all(plan, args))
-    Console().print(results_table(results))
+    stdout_console().print(results_table(results))
     failed = [r for r in results if r.report["summary"]["n_scored"] == 0]
     for result in failed:
         console.print(f"[red]{result.task.name} × {result.adapter.label}: no example scored[/]")
@@ -147,11 +153,12 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     from harness.tasks import parse_task_file
 
     table = Table("task", "kind", "version", "data", "description")
+    table.columns[0].no_wrap = True
     for path in task_files(args.tasks_dir):
         spec = parse_task_file(path)
         source = spec.data.path or f"hub:{spec.data.hub.dataset}"  # type: ignore[union-attr]
         table.add_row(spec.name, spec.kind, str(spec.version), source, spec.description)
-    Console().print(table)
+    stdout_console().print(table)
     return 0
 
 

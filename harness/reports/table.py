@@ -1,4 +1,4 @@
-"""The results table printed at the end of `harness run`."""
+"""The results table printed at the end of `harness run`: one row per headline metric."""
 
 from __future__ import annotations
 
@@ -16,32 +16,34 @@ HEADLINE = {
 }
 
 
-def format_metric(metric: dict[str, Any] | None) -> str:
-    if not metric or metric.get("value") is None:
-        return "–"
+def format_value(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4f}"
+
+
+def format_ci(metric: dict[str, Any]) -> str:
     low, high = metric.get("ci_low"), metric.get("ci_high")
-    ci = f" [{low:.3f}, {high:.3f}]" if low is not None and high is not None else ""
-    return f"{metric['value']:.3f}{ci}"
+    return "–" if low is None or high is None else f"[{low:.4f}, {high:.4f}]"
 
 
 def results_table(results: Sequence[RunResult]) -> Table:
-    table = Table(title="Results (value [95% CI])", show_lines=False)
-    for column in ("task", "model", "scored/n", "metrics", "report"):
-        table.add_column(column, overflow="fold")
+    table = Table(title="Results (F1 for ROUGE; 95% bootstrap CI)")
+    for column in ("task", "model", "scored/n", "metric", "value", "95% CI", "report"):
+        table.add_column(column, no_wrap=column != "report", overflow="fold")
     for result in results:
         report = result.report
         summary = report["summary"]
-        names = HEADLINE[report["task"]["kind"]]
-        metrics = "\n".join(
-            f"{name}: {format_metric(report['metrics'].get(name))}"
-            for name in names
-            if name in report["metrics"]
-        )
-        table.add_row(
-            report["task"]["name"],
-            report["model"]["name"],
-            f"{summary['n_scored']}/{summary['n_examples']}",
-            metrics,
-            str(result.report_path or "(not written)"),
-        )
+        names = [n for n in HEADLINE[report["task"]["kind"]] if n in report["metrics"]]
+        for index, name in enumerate(names):
+            metric = report["metrics"][name]
+            first = index == 0
+            table.add_row(
+                report["task"]["name"] if first else "",
+                report["model"]["name"] if first else "",
+                f"{summary['n_scored']}/{summary['n_examples']}" if first else "",
+                name,
+                format_value(metric["value"]),
+                format_ci(metric),
+                str(result.report_path or "(not written)") if first else "",
+                end_section=index == len(names) - 1,
+            )
     return table

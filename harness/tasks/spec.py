@@ -126,6 +126,7 @@ class TaskSpec(_Strict):
     description: str = ""
     kind: Literal["summarization", "stance"]
     tags: tuple[str, ...] = ()
+    baselines: tuple[str, ...] = ()  # model specs `harness run` uses when no --model is given
     data: DataSpec
     prompt: PromptSpec
     generation: GenerationSpec = GenerationSpec()
