@@ -33,8 +33,20 @@ def reports_in(folder: Path) -> dict[tuple[str, str], dict]:
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], dict]:
     results = tmp_path_factory.mktemp("results")
-    assert main(["run", "seed_summarization", "seed_stance", "--tasks-dir", str(TASKS),
-                 "--results-dir", str(results)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "seed_summarization",
+                "seed_stance",
+                "--tasks-dir",
+                str(TASKS),
+                "--results-dir",
+                str(results),
+            ]
+        )
+        == 0
+    )
     return reports_in(results)
 
 
@@ -59,7 +71,11 @@ def test_report_records_provenance(default_run) -> None:
     tokenizer = report["metric_settings"]["rouge"]["tokenizer"]
     assert tokenizer["id"] == "harness.arabic" and tokenizer["version"]
     assert report["metric_settings"]["bootstrap"] == {
-        "method": "percentile", "resamples": 1000, "seed": 12345, "confidence": 0.95}
+        "method": "percentile",
+        "resamples": 1000,
+        "seed": 12345,
+        "confidence": 0.95,
+    }
     assert report["model"]["settings"] == {"k": 3}
     assert report["summary"] == {"n_examples": 1, "n_scored": 1, "n_errors": 0, "error_rate": 0.0}
 
@@ -71,12 +87,28 @@ def test_examples_file_beside_report_matches_hash(default_run) -> None:
     assert [e["id"] for e in examples][:1] == ["seed-000-musk-trump"]
     assert all(e["prediction"] == "favor" and e["parsed_label"] == "favor" for e in examples)
     assert {e["gold_label"] for e in examples} == {"favor", "against"}
-    assert file_hash(path.parent / report["examples_file"]["path"]) == report["examples_file"]["sha256"]
+    assert (
+        file_hash(path.parent / report["examples_file"]["path"])
+        == report["examples_file"]["sha256"]
+    )
 
 
 def test_same_inputs_same_numbers(default_run, tmp_path: Path, capsys) -> None:
-    assert run(["run", "seed_summarization", "seed_stance", "--tasks-dir", str(TASKS),
-                "--results-dir", str(tmp_path)], capsys) == 0
+    assert (
+        run(
+            [
+                "run",
+                "seed_summarization",
+                "seed_stance",
+                "--tasks-dir",
+                str(TASKS),
+                "--results-dir",
+                str(tmp_path),
+            ],
+            capsys,
+        )
+        == 0
+    )
     again = reports_in(tmp_path)
     for key, report in default_run.items():
         assert again[key]["metrics"] == report["metrics"]
@@ -86,7 +118,9 @@ def test_same_inputs_same_numbers(default_run, tmp_path: Path, capsys) -> None:
 
 def _reference_predictions(tmp_path: Path) -> Path:
     rows = []
-    for line in (REPO / "references/seed/musk_trump_summaries.jsonl").read_text("utf-8").splitlines():
+    for line in (
+        (REPO / "references/seed/musk_trump_summaries.jsonl").read_text("utf-8").splitlines()
+    ):
         row = json.loads(line)
         rows.append({"id": row["id"], "prediction": row["summaries"][0]})
     for line in (REPO / "references/seed/musk_stance.jsonl").read_text("utf-8").splitlines():
@@ -98,9 +132,23 @@ def _reference_predictions(tmp_path: Path) -> Path:
 
 def test_replay_of_references_scores_one(tmp_path: Path, capsys) -> None:
     preds = _reference_predictions(tmp_path)
-    assert run(["run", "seed_summarization", "seed_stance", "--tasks-dir", str(TASKS),
-                "--model", f"replay:refs,path={preds}", "--results-dir", str(tmp_path / "r")],
-               capsys) == 0
+    assert (
+        run(
+            [
+                "run",
+                "seed_summarization",
+                "seed_stance",
+                "--tasks-dir",
+                str(TASKS),
+                "--model",
+                f"replay:refs,path={preds}",
+                "--results-dir",
+                str(tmp_path / "r"),
+            ],
+            capsys,
+        )
+        == 0
+    )
     found = reports_in(tmp_path / "r")
     summ = found["seed_summarization", "refs"]["metrics"]
     for name in ("rouge1", "rouge2", "rougeL", "rougeLsum"):
@@ -110,16 +158,37 @@ def test_replay_of_references_scores_one(tmp_path: Path, capsys) -> None:
 
 
 def test_replay_missing_ids_are_reported_not_skipped(tmp_path: Path, capsys) -> None:
-    preds = write_jsonl(tmp_path / "p.jsonl", [
-        {"id": "seed-000-musk-trump", "prediction": "مؤيد"},
-        {"id": "seed-000-musk-gop", "prediction": "لا أعرف"},
-        {"id": "not-in-task", "prediction": "x"},
-    ])
-    assert run(["run", "seed_stance", "--tasks-dir", str(TASKS), "--model",
-                f"replay:partial,path={preds}", "--results-dir", str(tmp_path / "r")], capsys) == 0
+    preds = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            {"id": "seed-000-musk-trump", "prediction": "مؤيد"},
+            {"id": "seed-000-musk-gop", "prediction": "لا أعرف"},
+            {"id": "not-in-task", "prediction": "x"},
+        ],
+    )
+    assert (
+        run(
+            [
+                "run",
+                "seed_stance",
+                "--tasks-dir",
+                str(TASKS),
+                "--model",
+                f"replay:partial,path={preds}",
+                "--results-dir",
+                str(tmp_path / "r"),
+            ],
+            capsys,
+        )
+        == 0
+    )
     report = reports_in(tmp_path / "r")["seed_stance", "partial"]
-    assert report["summary"] == {"n_examples": 6, "n_scored": 2, "n_errors": 4,
-                                 "error_rate": pytest.approx(4 / 6)}
+    assert report["summary"] == {
+        "n_examples": 6,
+        "n_scored": 2,
+        "n_errors": 4,
+        "error_rate": pytest.approx(4 / 6),
+    }
     assert len(report["model"]["settings"]["missing_ids"]) == 4
     assert report["model"]["settings"]["unused_ids"] == ["not-in-task"]
     # the unparseable answer is invalid (wrong), never guessed
@@ -131,15 +200,32 @@ def test_replay_missing_ids_are_reported_not_skipped(tmp_path: Path, capsys) -> 
 
 
 def test_incompatible_pairs_are_skipped(tmp_path: Path, capsys) -> None:
-    code = main(["run", "seed_stance", "--tasks-dir", str(TASKS), "--model", "lead",
-                 "--results-dir", str(tmp_path)])
+    code = main(
+        [
+            "run",
+            "seed_stance",
+            "--tasks-dir",
+            str(TASKS),
+            "--model",
+            "lead",
+            "--results-dir",
+            str(tmp_path),
+        ]
+    )
     assert code == 2 and "no (task, model) pair" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
 
 
 def test_python_dash_m_and_console_script(tmp_path: Path) -> None:
-    for command in ([sys.executable, "-m", "harness"], [str(Path(sys.executable).parent / "harness")]):
-        done = subprocess.run([*command, "tasks", "--tasks-dir", str(TASKS)], capture_output=True,
-                              text=True, timeout=120)
+    for command in (
+        [sys.executable, "-m", "harness"],
+        [str(Path(sys.executable).parent / "harness")],
+    ):
+        done = subprocess.run(
+            [*command, "tasks", "--tasks-dir", str(TASKS)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         assert "seed_summarization" in done.stdout
