@@ -139,6 +139,7 @@ def score(task: Task, examples: Sequence[Example], responses: Sequence[Response]
             ArabicTokenizer(rouge.normalization),
             rouge.types,
             bootstrap,
+            articles=[e.fields["article"] for e in examples],
         )
     stance = task.spec.stance
     aliases = {k: list(v) for k, v in stance.aliases.items()}
@@ -168,6 +169,7 @@ def example_records(
             completion_tokens=response.completion_tokens,
             cached=response.cached,
             attempts=response.attempts,
+            cost_usd=response.metadata.get("cost_usd"),
         )
         if task.kind == "stance":
             record["parsed_label"] = scored.get("parsed_label")

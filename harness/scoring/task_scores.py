@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from harness.scoring.bootstrap import BootstrapConfig, mean_ci
+from harness.scoring.diagnostics import aggregate_diagnostics, batch_diagnostics
 from harness.scoring.labels import parse_label
 from harness.scoring.rouge import score_batch
 from harness.scoring.stance import INVALID, stance_ci, stance_metrics
@@ -38,8 +39,14 @@ def score_summaries(
     tokenizer: ArabicTokenizer,
     rouge_types: Sequence[str],
     bootstrap: BootstrapConfig,
+    articles: Sequence[str] | None = None,
 ) -> TaskScores:
-    """ROUGE per example (best reference per type) and mean P/R/F with CIs per type."""
+    """ROUGE per example (best reference per type) and mean P/R/F with CIs per type.
+
+    With `articles`, also summary diagnostics (compression, extractive coverage/density, novel
+    n-grams, unsupported numbers): per example under "diagnostics", and their means (for the
+    predictions and, as a yardstick, the first references) in `details["diagnostics"]`.
+    """
     scored = [i for i, p in enumerate(predictions) if p is not None]
     results = score_batch(
         [predictions[i] or "" for i in scored],
@@ -63,7 +70,18 @@ def score_summaries(
                 )
             else:
                 metrics[rouge_type + suffix] = _metric(None, None)
-    return TaskScores(per_example, metrics, n_scored=len(scored))
+    details: dict[str, Any] = {}
+    if articles is not None:
+        texts = [articles[i] for i in scored]
+        diagnostics = batch_diagnostics(texts, [predictions[i] or "" for i in scored], tokenizer)
+        for index, diag in zip(scored, diagnostics, strict=True):
+            per_example[index]["diagnostics"] = diag
+        gold = batch_diagnostics(texts, [references[i][0] for i in scored], tokenizer)
+        details["diagnostics"] = {
+            "predictions": aggregate_diagnostics(diagnostics),
+            "references": aggregate_diagnostics(gold),
+        }
+    return TaskScores(per_example, metrics, details, n_scored=len(scored))
 
 
 def score_stance(

@@ -56,7 +56,16 @@ def _rows_from_hub(spec: TaskSpec, task_path: Path) -> Iterator[tuple[str, int |
     if local.exists():
         source = str(local)
     try:
-        dataset = datasets.load_dataset(source, hub.config, split=hub.split, revision=hub.revision)
+        options = {"revision": hub.revision, "data_files": hub.data_files}
+        builder = datasets.load_dataset_builder(source, hub.config, **options)
+        if hasattr(builder.config, "keep_default_na"):
+            # A CSV dataset: pandas would read the label "None" (Mawqif, SemEval-style stance
+            # data) and texts such as "NA" as missing values; keep every cell as written.
+            builder = datasets.load_dataset_builder(
+                source, hub.config, keep_default_na=False, **options
+            )
+        builder.download_and_prepare()
+        dataset = builder.as_dataset(split=hub.split)
     except Exception as exc:  # datasets raises many types; all mean "cannot load"
         raise InputError(
             f"cannot load dataset {hub.dataset!r} (config {hub.config!r}, split {hub.split!r}): "

@@ -46,6 +46,9 @@ class HubSource(_Strict):
     config: str | None = None
     split: str = "test"
     revision: str | None = None
+    # Explicit files per split, e.g. a script dataset's parquet export (revision
+    # refs/convert/parquet, files `<config>/<split>/*.parquet`): datasets>=4 runs no scripts.
+    data_files: dict[str, str | list[str]] | None = None
 
 
 class DataSpec(_Strict):
