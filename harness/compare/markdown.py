@@ -1,0 +1,129 @@
+"""The Markdown comparison: short enough for a pull-request comment, no model text in it.
+
+Model outputs stay in the HTML report; here only names, ids and numbers appear, and those are
+escaped so that a hostile name cannot break a table, open a link or @-mention anyone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from harness.compare.stats import TaskComparison, higher_is_better
+from harness.scoring.significance import PairedResult
+
+GITHUB_COMMENT_LIMIT = 60_000  # GitHub rejects comments over 65,536 characters
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|@&])")
+
+
+def md(text: object) -> str:
+    """Escape text for a Markdown table cell (one line, no markup, no mentions)."""
+    flat = " ".join(str(text).split())
+    return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+def num(value: float | None, digits: int = 3, signed: bool = False) -> str:
+    if value is None or not math.isfinite(value):
+        return "–"
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+def p_text(p: float) -> str:
+    if not math.isfinite(p):
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def with_ci(entry: dict[str, float | None] | None) -> str:
+    if not entry or entry.get("value") is None:
+        return "–"
+    return f"{num(entry['value'])} [{num(entry.get('ci_low'))}, {num(entry.get('ci_high'))}]"
+
+
+MIN_BOOTSTRAP_PAIRS = 10  # below this a bootstrap's resamples barely vary: no p-value
+
+
+def testable(result: PairedResult) -> bool:
+    """Exact McNemar holds for any n; a bootstrap on a handful of pairs is meaningless."""
+    return result.method == "mcnemar_exact" or result.n >= MIN_BOOTSTRAP_PAIRS
+
+
+def verdict(result: PairedResult, alpha: float = 0.05) -> str:
+    """Plain-words reading of a paired result for the candidate."""
+    if not testable(result):
+        return f"too few pairs to test (n < {MIN_BOOTSTRAP_PAIRS})"
+    if not math.isfinite(result.p_value) or result.p_value >= alpha or result.difference == 0:
+        return "no significant difference"
+    better = (result.difference > 0) == higher_is_better(result.metric)
+    return "better ▲" if better else "worse ▼"
+
+
+METHOD_NAMES = {
+    "paired_bootstrap_percentile": "paired bootstrap",
+    "mcnemar_exact": "McNemar (exact)",
+}
+
+
+def task_markdown(c: TaskComparison, top: int = 5) -> list[str]:
+    n = len(c.comparability.common_ids)
+    lines = [f"### {md(c.task)} ({c.kind}, examples: {n})", ""]
+    if not c.comparability.ok:
+        lines.append("> ⚠️ **Runs differ** (compared anyway on the shared example ids):")
+        lines += [f"> - {md(line)}" for line in c.comparability.lines(c.task, c.baseline.label)]
+        lines.append("")
+    if c.recomputed:
+        lines += ["Metrics recomputed on the shared example ids only.", ""]
+    lines.append("| model | " + " | ".join(md(m) for m in c.metrics) + " |")
+    lines.append("|---|" + "---|" * len(c.metrics))
+    for run in c.runs:
+        mark = " (baseline)" if run is c.baseline else ""
+        cells = " | ".join(with_ci(c.table[run.label].get(m)) for m in c.metrics)
+        lines.append(f"| {md(run.label)}{mark} | {cells} |")
+    lines.append("")
+    if c.others:
+        lines += [f"Paired tests against **{md(c.baseline.label)}** on the same examples "
+                  f"(Δ = model − baseline, {c.config.confidence:.0%} CI; "
+                  f"{c.config.resamples} resamples, seed {c.config.seed}):", "",
+                  "| model | metric | Δ | CI of Δ | p | test | n | reading |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for run in c.others:
+            for r in c.tests[run.label]:
+                lines.append(
+                    f"| {md(run.label)} | {md(r.metric)} | {num(r.difference, signed=True)} | "
+                    f"[{num(r.ci_low, signed=True)}, {num(r.ci_high, signed=True)}] | "
+                    f"{p_text(r.p_value)} | {METHOD_NAMES.get(r.method, r.method)} | {r.n} | "
+                    f"{verdict(r)} |")
+            if c.dropped.get(run.label):
+                lines.append(f"| {md(run.label)} | *{c.dropped[run.label]} example(s) unscored "
+                             "in one of the two runs, left out* ||||||| |")
+        lines.append("")
+        lines += _largest(c, top)
+    return lines
+
+
+def _largest(c: TaskComparison, top: int) -> list[str]:
+    moved = [row for row in c.examples if row.max_abs_diff > 0][:top]
+    if not moved:
+        return []
+    metric = "correct" if c.kind == "stance" else f"{c.primary} F1"
+    out = [f"Largest per-example differences in {md(metric)} (full texts in the HTML report):",
+           "", "| example | " + " | ".join(f"Δ {md(r.label)}" for r in c.others) + " |",
+           "|---|" + "---|" * len(c.others)]
+    for row in moved:
+        cells = " | ".join(num(row.diffs[r.label], signed=True) for r in c.others)
+        out.append(f"| {md(row.id)} | {cells} |")
+    return [*out, ""]
+
+
+def render_markdown(comparisons: Sequence[TaskComparison], title: str = "Model comparison"
+                    ) -> str:
+    """The whole report; per-example lists shrink if it would not fit a PR comment."""
+    for top in (5, 3, 0):
+        lines = [f"## {md(title)}", ""]
+        for c in comparisons:
+            lines += task_markdown(c, top)
+        text = "\n".join(lines).rstrip() + "\n"
+        if len(text) <= GITHUB_COMMENT_LIMIT:
+            return text
+    return text[: GITHUB_COMMENT_LIMIT - 40] + "\n\n*(truncated to fit a comment)*\n"

@@ -1,0 +1,157 @@
+"""Plots as inline SVG text: metric bars with CI whiskers, confusion matrices, score spreads.
+
+The HTML report must open offline and must not let report contents inject markup, so figures
+are rendered with the Agg-family SVG backend, glyphs are drawn as paths (no font needed, no
+text nodes), comments (where matplotlib echoes label text) are stripped, and the result is
+checked for anything active before it is marked safe. Only model names and metric names ever
+reach a plot; model output text never does.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+from markupsafe import Markup
+from matplotlib.figure import Figure
+
+from harness.compare.stats import TaskComparison, rouge_values
+
+_RC = {
+    "svg.fonttype": "path",
+    "svg.hashsalt": "harness-compare",
+    "text.parse_math": False,
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+_ACTIVE = re.compile(r"<\s*(script|foreignObject|iframe|a\b)|\son\w+\s*=|javascript:", re.I)
+_COLORS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3"]
+
+
+def figure_svg(fig: Any, salt: str) -> Markup:
+    """Serialize a figure to SVG markup that is safe to inline into the HTML report."""
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": salt}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    if isinstance(fig, Figure):
+        plt.close(fig)
+    text = buffer.getvalue()
+    text = re.sub(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", "", text, flags=re.S)
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
+    if _ACTIVE.search(text):
+        raise ValueError("refusing to inline an SVG with active content")
+    return Markup(text.strip())
+
+
+def _label(text: str) -> str:
+    """Plot labels are plain text: no mathtext, bounded length."""
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def metric_bars(comparison: TaskComparison) -> Markup:
+    """Grouped bars per metric, one bar per run, whiskers at the 95% CI."""
+    metrics, runs = comparison.metrics, comparison.runs
+    with plt.rc_context(_RC):
+        fig, ax = plt.subplots(figsize=(max(5.0, 1.3 * len(metrics) * max(1, len(runs)) / 2), 3.4))
+        width = 0.8 / max(1, len(runs))
+        x = np.arange(len(metrics))
+        for i, run in enumerate(runs):
+            rows = [comparison.table[run.label].get(m) or {} for m in metrics]
+            values = np.array([r.get("value") if r.get("value") is not None else np.nan
+                               for r in rows], dtype=float)
+            low = np.array([r.get("ci_low") if r.get("ci_low") is not None else np.nan
+                            for r in rows], dtype=float)
+            high = np.array([r.get("ci_high") if r.get("ci_high") is not None else np.nan
+                             for r in rows], dtype=float)
+            err = np.vstack([np.clip(values - low, 0, None), np.clip(high - values, 0, None)])
+            err = np.nan_to_num(err)
+            ax.bar(x + (i - (len(runs) - 1) / 2) * width, np.nan_to_num(values), width,
+                   yerr=err, capsize=3, color=_COLORS[i % len(_COLORS)],
+                   label=_label(run.label), error_kw={"elinewidth": 1, "ecolor": "#222"})
+        ax.set_xticks(x, [_label(m) for m in metrics])
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("score (95% CI)")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(4, len(runs)),
+                  frameon=False)
+        return figure_svg(fig, f"bars-{comparison.task}")
+
+
+def confusion_matrices(comparison: TaskComparison) -> Markup | None:
+    """One heat map per run: rows gold labels, columns predicted (last column invalid)."""
+    mats = []
+    for run in comparison.runs:
+        matrix = (run.report.get("details") or {}).get("confusion_matrix")
+        if matrix and not comparison.recomputed:
+            mats.append((run.label, list(matrix["labels"]), np.array(matrix["matrix"])))
+        else:
+            mats.append((run.label, *_confusion_from_records(comparison, run.label)))
+    if not mats:
+        return None
+    with plt.rc_context(_RC):
+        fig, axes = plt.subplots(1, len(mats), figsize=(3.2 * len(mats), 3.0), squeeze=False)
+        for ax, (label, columns, counts) in zip(axes[0], mats, strict=True):
+            ax.imshow(counts, cmap="Blues", vmin=0, vmax=max(1, int(counts.max())))
+            ax.set_xticks(range(len(columns)), [c.strip("<>") for c in columns], rotation=30)
+            ax.set_yticks(range(counts.shape[0]), columns[: counts.shape[0]])
+            ax.set_xlabel("predicted")
+            ax.set_ylabel("gold")
+            ax.set_title(_label(label))
+            for (r, c), value in np.ndenumerate(counts):
+                ax.text(c, r, str(int(value)), ha="center", va="center",
+                        color="white" if value > counts.max() / 2 else "black")
+        fig.tight_layout()
+        return figure_svg(fig, f"confusion-{comparison.task}")
+
+
+def _confusion_from_records(comparison: TaskComparison, label: str
+                            ) -> tuple[list[str], np.ndarray]:
+    labels = list(((comparison.baseline.report.get("metric_settings") or {}).get("stance")
+                   or {}).get("labels", []))
+    columns = [*labels, "<invalid>"]
+    counts = np.zeros((len(labels), len(columns)), dtype=int)
+    for row in comparison.examples:
+        record = row.outputs.get(label)
+        if record is None or not record.get("scores") or row.record.get("gold_label") not in labels:
+            continue
+        predicted = record["scores"].get("parsed_label")
+        column = columns.index(predicted) if predicted in labels else len(labels)
+        counts[labels.index(row.record["gold_label"]), column] += 1
+    return columns, counts
+
+
+def score_distribution(comparison: TaskComparison) -> Markup | None:
+    """Per-example scores of the primary ROUGE metric: box plot plus the individual points."""
+    if comparison.kind != "summarization" or not comparison.examples:
+        return None
+    series: list[np.ndarray] = []
+    names: list[str] = []
+    for run in comparison.runs:
+        records = [row.outputs[run.label] for row in comparison.examples]
+        scored = [r for r in records if r is not None and r.get("scores")]
+        series.append(rouge_values(scored, comparison.primary) if scored else np.array([]))
+        names.append(_label(run.label))
+    return _boxes(series, names, f"per-example {comparison.primary} F1",
+                  f"dist-{comparison.task}")
+
+
+def _boxes(series: Sequence[np.ndarray], names: Sequence[str], ylabel: str, salt: str) -> Markup:
+    with plt.rc_context(_RC):
+        fig, ax = plt.subplots(figsize=(max(4.0, 1.2 * len(series)), 3.2))
+        ax.boxplot([s if s.size else np.array([np.nan]) for s in series], showfliers=False)
+        jitter = np.random.default_rng(0)
+        for i, values in enumerate(series, start=1):
+            ax.scatter(i + jitter.uniform(-0.15, 0.15, values.size), values, s=8, alpha=0.5,
+                       color=_COLORS[(i - 1) % len(_COLORS)])
+        ax.set_xticks(range(1, len(names) + 1), names, rotation=15)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_ylabel(ylabel)
+        return figure_svg(fig, salt)
