@@ -22,6 +22,21 @@ evaluate: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+## Regression gate: rerun the bundled tasks with their offline baselines and compare every
+## metric with the reports committed under results/baselines (exact: tolerance 0).
+gate: $(STAMP)
+	@dir=$$(mktemp -d) && \
+	$(BIN)/harness run --results-dir $$dir/runs && \
+	$(BIN)/harness check $$dir/runs --baseline results/baselines --require-baseline \
+		--summary $$dir/gate.md --junit $$dir/junit.xml
+
+## Regenerate results/baselines after an intended change (review the diff before committing).
+baselines: $(STAMP)
+	@dir=$$(mktemp -d) && \
+	$(BIN)/harness run --results-dir $$dir/runs && \
+	$(BIN)/harness baseline $$dir/runs --out results/baselines && \
+	$(BIN)/harness check $$dir/runs --baseline results/baselines --require-baseline
+
 lint: $(STAMP)
 	$(BIN)/ruff check harness tests benchmarks
 
