@@ -2,8 +2,10 @@
 
 Lead-3 (first three `tokenizer.sentences` of each BBC article, one per line) is scored against
 the editor's summary with all four ROUGE types, by the harness and by `rouge_score` driven with
-the same `ArabicTokenizer`; values must agree to 1e-12. Both timings include tokenization
-(`rouge_score` tokenizes inside `score`). `rouge-score-rs`, if installed, is timed the same way.
+the same `ArabicTokenizer` (rougeLsum fed `tokenizer.sentence_texts`, one per line); values must
+agree to 1e-12. Both timings include tokenization (`rouge_score` tokenizes inside `score`).
+`rouge-score-rs`, if installed, is timed the same way. Harness rows: one process, k processes,
+and the default `score_batch` (which uses every core from `PARALLEL_THRESHOLD` pairs on).
 A streaming run then pushes ``--stream`` pairs through `iter_scores` to show throughput and
 that memory stays flat.
 
@@ -25,7 +27,13 @@ from typing import Any
 import psutil
 from rouge_score import rouge_scorer
 
-from harness.scoring.rouge import ROUGE_TYPES, RougeScore, iter_scores, score_batch
+from harness.scoring.rouge import (
+    PARALLEL_THRESHOLD,
+    ROUGE_TYPES,
+    RougeScore,
+    iter_scores,
+    score_batch,
+)
 from harness.text.arabic import ArabicTokenizer
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/data/ant_bbc_summaries.jsonl"
@@ -51,7 +59,7 @@ def reference_scorer(module: Any, tokenizer: ArabicTokenizer) -> Callable[[Pairs
     lsum = module.RougeScorer(["rougeLsum"], use_stemmer=False, tokenizer=tokenizer)
 
     def lines(text: str) -> str:
-        return "\n".join(tokenizer.sentences(text))
+        return "\n".join(tokenizer.sentence_texts(text))
 
     def run(pairs: Pairs) -> Triples:
         out: Triples = []
@@ -140,6 +148,11 @@ def stream(pairs: Pairs, n: int, processes: int, tokenizer: ArabicTokenizer) -> 
     print(f"  {n / elapsed:,.0f} pairs/s  ({elapsed:.1f} s; mean rougeLsum F1 {checksum / n:.4f})")
 
 
+def _cores() -> int:
+    """Cores `score_batch` would use by default."""
+    return len(psutil.Process().cpu_affinity() or []) or (psutil.cpu_count() or 1)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Compare, assert agreement, print a table, then stream."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -158,17 +171,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     refs = [r for _, r in pairs]
     n = len(pairs)
     print(f"{n} pairs from {args.data.name}: lead-3 vs summary, {', '.join(ROUGE_TYPES)}")
+    load = ", ".join(f"{x:.2f}" for x in psutil.getloadavg())
+    print(f"{psutil.cpu_count()} CPUs, load average {load} (others' load skews every row)")
 
     def tokenize_only() -> Triples:
         for pred, refs_ in pairs:
             for text in (pred, *refs_):
-                tok.tokenize(text)
-                for sentence in tok.sentences(text):
-                    tok.tokenize(sentence)
+                tok.sentence_tokens(text)
         return []
 
     reference = "rouge_score (pure Python)"
-    tokenize_label = "(tokenization alone: whole + sentences)"
+    tokenize_label = "(tokenization alone: sentence_tokens)"
     runners: list[tuple[str, Callable[[], Triples]]] = [
         (reference, lambda: reference_scorer(rouge_scorer, tok)(pairs)),
         ("harness, 1 process", lambda: as_triples(score_batch(preds, refs, tok, processes=1))),
@@ -180,6 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 lambda: as_triples(score_batch(preds, refs, tok, processes=args.processes)),
             )
         )
+    auto = "harness, default score_batch" + (
+        f" ({_cores()} procs)" if n > PARALLEL_THRESHOLD and _cores() > 1 else " (1 process)"
+    )
+    runners.append((auto, lambda: as_triples(score_batch(preds, refs, tok))))
     try:
         import rouge_score_rs
     except ImportError as exc:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import pickle
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nltk.stem.snowball import SnowballStemmer
 from pydantic import ValidationError
 from rouge_score.rouge_scorer import RougeScorer
 
 from harness.text import ArabicTokenizer, NormalizationOptions
+from harness.text.arabic import _build_table
 
 SENTENCE = "أعلنت وزارة الصحة اليوم عن ارتفاع عدد الإصابات بنسبة ٣٫٥٪ مقارنة بالأسبوع الماضي."
 
@@ -21,6 +25,9 @@ PARAGRAPH = (
     "هل ستفرض الحكومة قيوداً جديدة؟ لم يتضح ذلك بعد\n"
     "وأضاف أن اللقاحات متوفرة في جميع المحافظات…"
 )
+
+
+_TOKENIZERS = {False: ArabicTokenizer(), True: ArabicTokenizer(NormalizationOptions(stem=True))}
 
 
 @pytest.fixture(scope="module")
@@ -240,3 +247,59 @@ def test_usable_as_rouge_scorer_tokenizer(tok: ArabicTokenizer) -> None:
     assert scores["rougeL"].fmeasure == pytest.approx(1.0)
     partial = scorer.score(reference, "كتب المعلم الدرس")
     assert 0.0 < partial["rouge1"].fmeasure < 1.0
+
+
+# Random text over the characters that matter: Arabic letters and their variant forms,
+# harakat, tatweel, Arabic-Indic/Persian/ASCII digits and separators, Latin letters, sentence
+# terminators, closing quotes, spaces, line breaks and invisible format characters.
+_ALPHABET = (
+    "ابتةجدرسعفقكلمنهويىأإآٱؤئ" + "\u064b\u064e\u0650\u0651\u0652\u0670\u0653\u0654" + "ـ"
+    "0123456789٠١٢٣٤٥۱۲٫٬.,،؛" + "abzAZİ" + "!?؟۔…" + "\"'»”)]«(" + " \n\r\t\u2028"
+    "\u200b\u200c\u200d\u200e\u200f\u202b\u2066\u061c\ufeff\u00ad" + "ﻻﺍ½²"
+)
+_TEXTS = st.text(alphabet=_ALPHABET, max_size=60)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(_TEXTS, st.booleans())
+def test_sentence_tokens_concatenate_to_tokenize(text: str, stem: bool) -> None:
+    """One pass gives both views; rougeLsum relies on them being consistent."""
+    tok = _TOKENIZERS[stem]
+    sents = tok.sentence_tokens(text)
+    assert [t for s in sents for t in s] == tok.tokenize(text)
+    assert all(sents)
+    # The sentences are those of the normalized text, each tokenized on its own.
+    expected = [tokens for s in tok.sentence_texts(text) if (tokens := tok.tokenize(s))]
+    assert sents == expected
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(_TEXTS, st.sampled_from(sorted(NormalizationOptions.model_fields)))
+def test_fast_translate_equals_table(text: str, off: str) -> None:
+    """The replace/regex shortcut equals `str.translate` with the full table, per options."""
+    options = NormalizationOptions(**{off: False})
+    tok = ArabicTokenizer(options)
+    nfkc = unicodedata.normalize("NFKC", text)
+    assert tok._translate(nfkc) == nfkc.translate(_build_table(options))
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(_TEXTS)
+def test_normalize_is_idempotent(text: str) -> None:
+    """Lets a reference scorer re-tokenize `sentence_texts` output and see the same tokens.
+
+    (Not true for every string: with diacritics kept, deleting an invisible mark can let NFKC
+    compose the next combining mark on a second pass; the default options delete those marks.)
+    """
+    tok = _TOKENIZERS[False]
+    once = tok.normalize(text)
+    assert tok.normalize(once) == once
+
+
+def test_sentence_texts_split_after_normalizing(tok: ArabicTokenizer) -> None:
+    """An invisible mark before a decimal point no longer ends a sentence."""
+    text = "ارتفع 3\u200f.5 بالمئة. ثم"
+    assert tok.sentences(text) == ["ارتفع 3\u200f.", "5 بالمئة.", "ثم"]
+    assert tok.sentence_texts(text) == ["ارتفع 3.5 بالمئه.", "ثم"]
+    assert tok.sentence_tokens(text) == [["ارتفع", "3.5", "بالمئه"], ["ثم"]]
+    assert tok.sentence_tokens("") == [] == tok.sentence_tokens(" ...\n؟ ")

@@ -35,14 +35,15 @@ def _triples(scores: dict[str, RougeScore]) -> dict[str, tuple[float, float, flo
 def _reference_scores(
     prediction: str, references: Sequence[str], types: Sequence[str] = ROUGE_TYPES
 ) -> dict[str, tuple[float, float, float]]:
-    """rouge_score itself with our tokenizer; rougeLsum sees our sentences, one per line."""
+    """rouge_score itself with our tokenizer; rougeLsum sees our (normalized) sentences, one
+    per line, which it re-tokenizes itself (normalization is idempotent)."""
     lines = "\n".join
     out: dict[str, tuple[float, float, float]] = {}
     for name in types:
         scorer = rouge_scorer.RougeScorer([name], use_stemmer=False, tokenizer=TOK)
         if name == "rougeLsum":
-            pred = lines(TOK.sentences(prediction))
-            refs = [lines(TOK.sentences(r)) for r in references]
+            pred = lines(TOK.sentence_texts(prediction))
+            refs = [lines(TOK.sentence_texts(r)) for r in references]
         else:
             pred, refs = prediction, list(references)
         s = scorer.score_multi(refs, pred)[name]
@@ -137,6 +138,15 @@ def test_unknown_type_and_bad_arguments() -> None:
         iter_scores([(PREDICTION, [REFERENCE])], TOK, processes=0)
     with pytest.raises(ValueError, match="rouge0"):
         iter_scores([], TOK, ["rouge0"])
+
+
+def test_lsum_sentences_are_split_after_normalization() -> None:
+    """An RLM before a decimal point must not split "3.5" into two rougeLsum sentences."""
+    pred = "ارتفع السعر 3\u200f.5 بالمئة اليوم. وقال الوزير"
+    ref = "ارتفع السعر 3.5 بالمئة"
+    got = score_pair(pred, [ref], TOK)
+    assert got == score_pair(pred.replace("\u200f", ""), [ref], TOK)
+    _assert_close(got, _reference_scores(pred, [ref]))
 
 
 def test_subset_of_types() -> None:

@@ -19,6 +19,7 @@ from harness.scoring.rouge_fast import (
     _pack,
     _union_indices,
     parse_rouge_types,
+    score_parsed,
     score_tokens,
 )
 
@@ -82,6 +83,13 @@ def test_score_tokens_equals_rouge_score(
 ) -> None:
     pred, pred_sents, refs, refs_sents, as_str = case
     expected = _expected(pred, pred_sents, refs, refs_sents)
+    tied = pred == [t for s in pred_sents for t in s] and all(
+        r == [t for s in rs for t in s] for r, rs in zip(refs, refs_sents, strict=True)
+    )
+    if tied:  # the shortcut that shares counts between whole text and sentences
+        specs = parse_rouge_types(ROUGE_TYPES)
+        shared = score_parsed(pred, pred_sents, refs, refs_sents, specs, tied=True)
+        assert shared == score_parsed(pred, pred_sents, refs, refs_sents, specs)
     if as_str:  # the same tokens as strings must give the same values as ints
         got = score_tokens(
             [f"t{t}" for t in pred],

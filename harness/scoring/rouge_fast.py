@@ -250,11 +250,19 @@ class _Prediction:
             counts = self.ngrams[n] = _id_ngrams(self.token_ids, n, base)
         return counts
 
-    def lsum_table(self) -> Packed:
-        """Packed sentence table and sentence-token counts for rougeLsum."""
+    def lsum_table(self, tied: bool) -> Packed:
+        """Packed sentence table and sentence-token counts for rougeLsum.
+
+        ``tied``: the whole-text tokens are the sentences concatenated, so their counts are
+        the unigram counts (an equal dict, counted once).
+        """
         if self.packed is None:
             self.packed = _pack(self.sentences)
-            self.sent_counts = _counts(chain.from_iterable(self.sentences))
+            if tied:
+                self.dense()
+                self.sent_counts = self.unigrams
+            else:
+                self.sent_counts = _counts(chain.from_iterable(self.sentences))
         return self.packed
 
 
@@ -265,7 +273,9 @@ def _triple(hits: int, n_pred: int, n_ref: int) -> Triple:
     return (precision, recall, _fmeasure(precision, recall))
 
 
-def _score_whole(pred: _Prediction, ref: Sequence[Token], kind: int, ref_ids: list[int]) -> Triple:
+def _score_whole(
+    pred: _Prediction, ref: Sequence[Token], kind: int, ref_ids: list[int], ref_unigrams: Counts
+) -> Triple:
     """ROUGE-N (`_score_ngrams`, denominators floored at 1) or ROUGE-L (`_score_lcs`)."""
     if kind == L:
         if not ref or not pred.tokens:
@@ -274,24 +284,29 @@ def _score_whole(pred: _Prediction, ref: Sequence[Token], kind: int, ref_ids: li
     n_pred = max(len(pred.tokens) - kind + 1, 1)
     n_ref = max(len(ref) - kind + 1, 1)
     if kind == 1:
-        hits = _overlap(_counts(ref), pred.unigrams)
+        hits = _overlap(ref_unigrams, pred.unigrams)
     else:
         hits = _overlap(_id_ngrams(ref_ids, kind, len(pred.dense()) + 1), pred.ngram_counts(kind))
     return _triple(hits, n_pred, n_ref)
 
 
-def _score_lsum(pred: _Prediction, ref_sents: Sequence[Sequence[Token]]) -> Triple:
-    """ROUGE-Lsum as `rouge_score._summary_level_lcs`, including its hit de-duplication."""
+def _score_lsum(
+    pred: _Prediction, ref_sents: Sequence[Sequence[Token]], ref_counts: Counts | None
+) -> Triple:
+    """ROUGE-Lsum as `rouge_score._summary_level_lcs`, including its hit de-duplication.
+
+    ``ref_counts``: the reference's token counts when already known (tied texts), else None.
+    """
     if not ref_sents or not pred.sentences:
         return _ZERO
     m = sum(map(len, ref_sents))
     n = sum(map(len, pred.sentences))
     if not n or not m:
         return _ZERO
-    packed = pred.lsum_table()
+    packed = pred.lsum_table(ref_counts is not None)
     # Tokens on an LCS occur in both texts, so plain dicts never miss a key below.
     cnt_c = pred.sent_counts.copy()
-    cnt_r = _counts(chain.from_iterable(ref_sents))
+    cnt_r = ref_counts.copy() if ref_counts is not None else _counts(chain.from_iterable(ref_sents))
     hits = 0
     for ref in ref_sents:
         # Hit decisions for a token depend only on that token's counts: order is irrelevant.
@@ -310,12 +325,14 @@ def score_parsed(
     refs_tokens: Sequence[Sequence[Token]],
     refs_sentences: Sequence[Sequence[Sequence[Token]]],
     specs: tuple[RougeSpec, ...],
+    tied: bool = False,
 ) -> list[Triple]:
     """Best-reference (precision, recall, f) per spec, as `RougeScorer.score_multi`.
 
     Tokens are any hashables compared by ``==`` (str or int). Both reference lists have one
     entry per reference; an entry no spec needs may be empty. The first reference wins ties on
-    F1 (numpy argmax), as in `rouge_score`.
+    F1 (numpy argmax), as in `rouge_score`. ``tied=True`` promises that every text's
+    whole-text tokens are its sentence tokens concatenated, so counts are shared.
     """
     n_refs = len(refs_tokens)
     if n_refs != len(refs_sentences):
@@ -323,19 +340,25 @@ def score_parsed(
     if not n_refs:
         raise ValueError("at least one reference is required")
     pred = _Prediction(pred_tokens, pred_sentences)
-    whole = any(kind != LSUM for _name, kind in specs)
+    need_ids = any(kind not in (1, LSUM) for _name, kind in specs)
+    need_unigrams = any(kind == 1 for _name, kind in specs) or (
+        tied and any(kind == LSUM for _name, kind in specs)
+    )
     best: list[Triple] = []
     for k in range(n_refs):
         ref = refs_tokens[k]
         ref_ids: list[int] = []
-        if whole:
+        if need_ids:
             ids = pred.dense()  # absent tokens get the spare id len(ids): they never match
             ref_ids = list(map(ids.get, ref, repeat(len(ids))))
+        ref_unigrams = _counts(ref) if need_unigrams else {}
+        if need_unigrams:
+            pred.dense()
         for index, (_name, kind) in enumerate(specs):
             if kind == LSUM:
-                value = _score_lsum(pred, refs_sentences[k])
+                value = _score_lsum(pred, refs_sentences[k], ref_unigrams if tied else None)
             else:
-                value = _score_whole(pred, ref, kind, ref_ids)
+                value = _score_whole(pred, ref, kind, ref_ids, ref_unigrams)
             if k == 0:
                 best.append(value)
             elif value[2] > best[index][2]:

@@ -11,6 +11,7 @@ Everything per-option (translate table, regexes, stem cache) is built once per
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from collections.abc import Callable
@@ -57,6 +58,9 @@ _TOKEN_RE = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:[.,٫٬](?<=\p{N}.)\p{N}[\p{L}\
 _SENTENCE_END_RE = regex.compile(
     r"(?:[!?؟۔…]|(?<!\p{N})\.|\.(?!\p{N}))+[\"'»”’)\]]*|[\r\n\u2028\u2029]"
 )
+# Every sentence end starts with one of these; a stdlib scan for them is ~10x cheaper than
+# running `_SENTENCE_END_RE` over the whole text.
+_SENTENCE_END_START = re.compile(r"[.!?؟۔…\r\n\u2028\u2029]")
 
 
 class NormalizationOptions(BaseModel):
@@ -112,6 +116,65 @@ def _build_table(options: NormalizationOptions) -> _Table:
     return tuple(table.get(cp, cp) for cp in range(max(table, default=-1) + 1))
 
 
+# Letters rewritten in almost every Arabic text; `str.replace` handles each in one C scan.
+_FREQUENT = _ALEF_FORMS + _ALEF_MAKSURA + _TA_MARBUTA
+
+
+class _Translator:
+    """`str.translate` with a table, ~2x faster on typical Arabic text.
+
+    `str.translate` boxes and looks up every character (~25 ns each). Most texts only need
+    the frequent letter rewrites and a few deletions, so: if a rare rewrite (digits,
+    separators) occurs, use the full table; otherwise delete with one regex and rewrite each
+    frequent letter with `str.replace`. This equals the table because every rule maps one
+    character and no rule's output is another rule's input (checked here).
+    """
+
+    __slots__ = ("_delete", "_frequent", "_rare", "_table")
+
+    def __init__(self, table: _Table) -> None:
+        """Split the table's rules into deletions, frequent rewrites and rare rewrites."""
+        self._table = table
+        changed = {cp: to for cp, to in enumerate(table) if to != cp}
+        deleted = [chr(cp) for cp, to in changed.items() if to is None]
+        self._frequent = [
+            (chr(cp), to)
+            for cp, to in changed.items()
+            if isinstance(to, str) and chr(cp) in _FREQUENT
+        ]
+        rare = [
+            chr(cp) for cp, to in changed.items() if to is not None and chr(cp) not in _FREQUENT
+        ]
+        outputs = {c for to in changed.values() if isinstance(to, str) for c in to}
+        if any(ord(c) in changed for c in outputs) or any(len(to) != 1 for _, to in self._frequent):
+            raise ValueError("translate rules must map single characters to unchanged ones")
+        self._delete = _char_class(deleted)
+        self._rare = _char_class(rare)
+
+    def __call__(self, text: str) -> str:
+        """Return ``text.translate(table)``."""
+        if self._rare is not None and self._rare.search(text):
+            return text.translate(self._table)
+        if self._delete is not None:
+            text = self._delete.sub("", text)
+        for old, new in self._frequent:
+            text = text.replace(old, new)
+        return text
+
+
+def _char_class(chars: list[str]) -> re.Pattern[str] | None:
+    """A stdlib pattern matching any one of ``chars`` (faster than `regex` for this)."""
+    if not chars:
+        return None
+    return re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
+
+
+@lru_cache(maxsize=64)
+def _build_translator(options: NormalizationOptions) -> _Translator:
+    """One translator per options, shared like the table it is built from."""
+    return _Translator(_build_table(options))
+
+
 class ArabicTokenizer:
     """Normalizing Arabic word tokenizer usable as ``RougeScorer(tokenizer=...)``.
 
@@ -130,7 +193,7 @@ class ArabicTokenizer:
     def __init__(self, options: NormalizationOptions | None = None) -> None:
         """Precompile the per-option translate table and, if stemming, the cached stemmer."""
         self.options: NormalizationOptions = options or NormalizationOptions()
-        self._table = _build_table(self.options)
+        self._translate = _build_translator(self.options)
         self._stem: Callable[[str], str] | None = None
         if self.options.stem:
             stemmer = SnowballStemmer("arabic", ignore_stopwords=False)
@@ -155,7 +218,7 @@ class ArabicTokenizer:
         """Apply the character-level rules only; punctuation and spacing are kept."""
         if self.options.nfkc:
             text = unicodedata.normalize("NFKC", text)
-        text = text.translate(self._table)
+        text = self._translate(text)
         if self.options.lowercase:
             text = text.lower()
         return text
@@ -167,6 +230,48 @@ class ArabicTokenizer:
             stem = self._stem
             tokens = [stem(token) for token in tokens]
         return tokens
+
+    def sentence_tokens(self, text: str) -> list[list[str]]:
+        """Tokens of each sentence of the *normalized* text, with one normalization and one scan.
+
+        Sentences end where `sentence_texts` says; sentences without tokens are dropped, so
+        concatenating the result gives exactly ``tokenize(text)``. ROUGE needs both views of
+        every text, and normalizing and scanning it twice used to cost half the scoring time.
+        """
+        norm = self.normalize(text)
+        findall = _TOKEN_RE.findall
+        end_at = _SENTENCE_END_RE.match
+        next_start = _SENTENCE_END_START.search
+        out: list[list[str]] = []
+        start = 0
+        candidate = next_start(norm)
+        while candidate is not None:
+            # finditer's leftmost match, found only at the few places where one can start.
+            end = end_at(norm, candidate.start())
+            if end is None:
+                candidate = next_start(norm, candidate.end())
+                continue
+            if tokens := findall(norm, start, end.end()):
+                out.append(tokens)
+            start = end.end()
+            candidate = next_start(norm, start)
+        if tokens := findall(norm, start):
+            out.append(tokens)
+        # Tokens never straddle a sentence end: they start with a letter, mark or digit, which
+        # no sentence end contains, and a "." inside a token sits between digits, which never
+        # ends a sentence. So slicing first finds exactly `tokenize`'s tokens.
+        stem = self._stem
+        if stem is not None:
+            return [[stem(token) for token in tokens] for tokens in out]
+        return out
+
+    def sentence_texts(self, text: str) -> list[str]:
+        """`sentences` applied to ``normalize(text)``: the sentences `sentence_tokens` sees.
+
+        Splitting after normalization means an invisible mark can no longer make "3\u200f.5"
+        look like a sentence end, and every normalized digit separator counts as a digit one.
+        """
+        return self.sentences(self.normalize(text))
 
     def sentences(self, text: str) -> list[str]:
         """Split raw text on . ! ? ؟ ۔ … and line breaks, keeping each terminator.
