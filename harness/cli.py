@@ -16,6 +16,11 @@ from pathlib import Path
 from rich.console import Console
 
 from harness.adapters.base import Adapter
+from harness.adapters.models_config import (
+    add_api_arguments,
+    generation_from_args,
+    specs_from_args,
+)
 from harness.adapters.registry import ModelSpec, create_adapter, parse_model_spec
 from harness.errors import HarnessError, InputError
 from harness.progress import RunProgress
@@ -51,11 +56,12 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--sample", type=int, help="a seeded random sample of N examples")
     run.add_argument("--seed", type=int, default=0, help="seed for --sample (recorded)")
     run.add_argument("--no-write", action="store_true", help="print results, write no report")
+    add_api_arguments(run)
     run.set_defaults(func=cmd_run)
 
 
 # Modules that add subcommands: each has `register(subparsers)` and sets `func` on its parser.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("harness.compare.command", "harness.gate.command")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check task files and reference JSONL files")
     validate.add_argument("paths", nargs="+", type=Path)
     validate.add_argument("--tasks-dir", type=Path, default=Path("tasks"))
+    validate.add_argument("--hub", action="store_true", help="also load Hub tasks' data")
     validate.set_defaults(func=cmd_validate)
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub)
@@ -114,6 +121,7 @@ async def _run_all(plan: list[tuple[Task, Adapter]], args: argparse.Namespace) -
                         adapter,
                         selection=selection,
                         concurrency=args.concurrency,
+                        generation=generation_from_args(task, args, adapter),
                         results_dir=None if args.no_write else args.results_dir,
                         on_start=bar.start,
                         on_response=bar.advance,
@@ -136,7 +144,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if not paths:
         raise InputError(f"no task files found in {args.tasks_dir}", field="tasks")
-    specs = [parse_model_spec(m) for m in args.model]
+    specs = specs_from_args(args)
     tasks = [load_task(p) for p in paths]  # every input is validated before anything runs
     plan = _plan(tasks, specs)
     results = asyncio.run(_run_all(plan, args))
@@ -166,7 +174,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from harness.tasks.validate import validate_path
 
     for path in args.paths:
-        console.print(f"[green]ok[/] {path}: {validate_path(path, args.tasks_dir)}")
+        console.print(
+            f"[green]ok[/] {path}: {validate_path(path, args.tasks_dir, load_hub=args.hub)}"
+        )
     return 0
 
 

@@ -1,3 +1,3 @@
 """Importing this module registers every built-in adapter."""
 
-from harness.adapters import baselines, replay  # noqa: F401
+from harness.adapters import baselines, openai_compat, replay  # noqa: F401

@@ -36,6 +36,7 @@ def metric_settings(task: Task) -> dict[str, Any]:
         settings["rouge"] = {
             "types": list(rouge.types),
             "multi_reference": "best F1 per type (rouge_score score_multi)",
+            "lsum_sentences": "normalized text split on . ! ? ؟ ۔ … and line breaks",
             "tokenizer": ArabicTokenizer(rouge.normalization).describe(),
         }
     else:
@@ -53,8 +54,16 @@ def _usage(responses: Sequence[Response]) -> dict[str, Any]:
         known = [v for v in values if v is not None]
         return sum(known) if known else None
 
+    def cost(subset: list[Response]) -> float | None:
+        """USD from adapters that price their answers; None (unknown) if any price is unknown."""
+        costs = [r.metadata.get("cost_usd") for r in subset if r.error is None]
+        return None if None in costs else round(sum(costs), 8)  # type: ignore[arg-type]
+
+    priced = any("cost_usd" in r.metadata for r in responses)
     latencies = sorted(r.latency_s for r in responses)
     return {
+        "cost_usd": cost(list(responses)) if priced else None,
+        "cost_usd_uncached": cost([r for r in responses if not r.cached]) if priced else None,
         "prompt_tokens": total([r.prompt_tokens for r in responses]),
         "completion_tokens": total([r.completion_tokens for r in responses]),
         "cached_responses": sum(r.cached for r in responses),

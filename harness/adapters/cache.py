@@ -1,0 +1,114 @@
+"""A persistent response cache: a paid answer is never asked for twice.
+
+SQLite in WAL mode, one row per answer, committed as soon as it arrives, so a run killed at any
+moment (even `kill -9`) resumes without repeating a call; several processes may share one file
+(WAL lets readers run beside the single writer; `busy_timeout` queues the writers).
+
+The key hashes everything that changes the answer (base URL, model, messages, generation
+settings and any extra request parameters) and nothing that doesn't (API key, timeouts).
+Errors are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+DEFAULT_CACHE_DIR = Path(".harness-cache")
+CACHE_FILE = "responses.sqlite"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    text TEXT NOT NULL,
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER,
+    latency_s REAL NOT NULL,
+    metadata TEXT NOT NULL,
+    created_at REAL NOT NULL
+)
+"""
+
+
+def public_base_url(base_url: str) -> str:
+    """The base URL without credentials or trailing slash: safe to hash, store and report."""
+    parts = urlsplit(base_url.strip())
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme.lower(), host.lower(), parts.path.rstrip("/"), "", ""))
+
+
+def cache_key(base_url: str, body: Mapping[str, Any]) -> str:
+    """SHA-256 of the server and the exact request body (model, messages, sampling settings)."""
+    canonical = json.dumps({"v": SCHEMA_VERSION, "base_url": public_base_url(base_url),
+                            "body": body}, ensure_ascii=False, sort_keys=True,
+                           separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class CachedAnswer:
+    text: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    latency_s: float
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class ResponseCache:
+    """Get/put answers by key; every `put` is its own committed transaction."""
+
+    def __init__(self, path: str | Path, *, busy_timeout_s: float = 60.0) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None,
+                                   check_same_thread=False)
+        self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        # NORMAL in WAL mode survives a killed process (only an OS crash may lose the last
+        # commits), and keeps a commit far cheaper than a model call.
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.execute(_SCHEMA)
+
+    @staticmethod
+    def path_in(cache_dir: str | Path | None = None) -> Path:
+        """The cache file inside `cache_dir` (default `.harness-cache/`)."""
+        return Path(cache_dir or DEFAULT_CACHE_DIR) / CACHE_FILE
+
+    def get(self, key: str) -> CachedAnswer | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT text, prompt_tokens, completion_tokens, latency_s, metadata "
+                "FROM responses WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        return CachedAnswer(row[0], row[1], row[2], row[3], json.loads(row[4]))
+
+    def put(self, key: str, model: str, answer: CachedAnswer) -> None:
+        """Store and commit at once (a later identical answer replaces it harmlessly)."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, model, answer.text, answer.prompt_tokens, answer.completion_tokens,
+                 answer.latency_s, json.dumps(answer.metadata, ensure_ascii=False),
+                 time.time()))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
