@@ -41,6 +41,10 @@ CASES: list[tuple[str, str | None]] = [
     ("لا يوجد موقف", "none"),
     ("غير واضح", "none"),
     ("المؤيدون", "favor"),
+    # a label on the first line, then the prompt echoed back (small models do this)
+    ("محايد\n\nالمقال:\nيدعم الرئيس القرار ويعارضه آخرون", "none"),
+    ("**Against**\nThe article says he supports it.", "against"),
+    ("الموقف مؤيد ومعارض\nمحايد", None),
     # free text with a single clear stance
     ("I think the tweet supports the target.", "favor"),
     ("The author clearly opposes the new law.", "against"),

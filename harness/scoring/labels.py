@@ -176,7 +176,8 @@ def parse_label(
        "الإجابة:", "الموقف:" (etc.) are stripped.
     2. If the whole remaining answer is a label or alias (``DEFAULT_ALIASES`` extended by
        ``aliases``; a label inherits the defaults of the default label it names, so
-       "support"/"oppose"/"neutral" label sets work too), return that label.
+       "support"/"oppose"/"neutral" label sets work too), return that label. The same holds
+       for the answer's first line alone: small models often answer, then echo the prompt.
     3. Otherwise search each clause (split at sentence punctuation) for aliases as whole
        words / phrases, allowing an Arabic proclitic (و ف ب ل ال) on the first word. "مع" only
        counts as the first word of the answer (and not in "مع ذلك"). A match with a negator up
@@ -189,7 +190,8 @@ def parse_label(
     words = _strip_prefixes(_words(normalized))
     if not words:
         return None
-    for candidate in (tuple(words), tuple(_words(normalized))):
+    first_line = _strip_prefixes(_words(_normalize(text.strip().split("\n", 1)[0])))
+    for candidate in (tuple(words), tuple(_words(normalized)), tuple(first_line)):
         if candidate in table:
             return table[candidate]
 
