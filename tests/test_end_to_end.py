@@ -21,6 +21,13 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> int:
     return code
 
 
+def run_seed(tasks: list[str], results: str | Path, capsys, *extra: str) -> int:
+    """`harness run TASKS --tasks-dir tasks --results-dir RESULTS EXTRA...`."""
+    return run(
+        ["run", *tasks, "--tasks-dir", str(TASKS), "--results-dir", str(results), *extra], capsys
+    )
+
+
 def reports_in(folder: Path) -> dict[tuple[str, str], dict]:
     found = {}
     for path in folder.rglob("*.json"):
@@ -94,21 +101,7 @@ def test_examples_file_beside_report_matches_hash(default_run) -> None:
 
 
 def test_same_inputs_same_numbers(default_run, tmp_path: Path, capsys) -> None:
-    assert (
-        run(
-            [
-                "run",
-                "seed_summarization",
-                "seed_stance",
-                "--tasks-dir",
-                str(TASKS),
-                "--results-dir",
-                str(tmp_path),
-            ],
-            capsys,
-        )
-        == 0
-    )
+    assert run_seed(["seed_summarization", "seed_stance"], str(tmp_path), capsys) == 0
     again = reports_in(tmp_path)
     for key, report in default_run.items():
         assert again[key]["metrics"] == report["metrics"]
@@ -133,19 +126,12 @@ def _reference_predictions(tmp_path: Path) -> Path:
 def test_replay_of_references_scores_one(tmp_path: Path, capsys) -> None:
     preds = _reference_predictions(tmp_path)
     assert (
-        run(
-            [
-                "run",
-                "seed_summarization",
-                "seed_stance",
-                "--tasks-dir",
-                str(TASKS),
-                "--model",
-                f"replay:refs,path={preds}",
-                "--results-dir",
-                str(tmp_path / "r"),
-            ],
+        run_seed(
+            ["seed_summarization", "seed_stance"],
+            str(tmp_path / "r"),
             capsys,
+            "--model",
+            f"replay:refs,path={preds}",
         )
         == 0
     )
@@ -167,18 +153,8 @@ def test_replay_missing_ids_are_reported_not_skipped(tmp_path: Path, capsys) -> 
         ],
     )
     assert (
-        run(
-            [
-                "run",
-                "seed_stance",
-                "--tasks-dir",
-                str(TASKS),
-                "--model",
-                f"replay:partial,path={preds}",
-                "--results-dir",
-                str(tmp_path / "r"),
-            ],
-            capsys,
+        run_seed(
+            ["seed_stance"], str(tmp_path / "r"), capsys, "--model", f"replay:partial,path={preds}"
         )
         == 0
     )
