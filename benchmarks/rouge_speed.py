@@ -158,7 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--stream", type=int, default=100_000, help="pairs to stream (0: skip)")
-    parser.add_argument("--processes", type=int, default=2, help="workers for parallel runs")
+    parser.add_argument(
+        "--processes", type=int, default=2, help="processes for parallel runs (this + K-1 workers)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="timed runs, best is kept")
     args = parser.parse_args(argv)
     if not args.data.is_file():

@@ -176,6 +176,22 @@ def test_two_processes_equal_one() -> None:
     assert score_batch(preds, refs, TOK, processes=2) == score_batch(preds, refs, TOK, processes=1)
 
 
+def test_workers_and_this_process_share_a_batch_in_order() -> None:
+    """With k processes this one scores chunks too; order and values must not change,
+    and a bad pair fails the batch wherever it lands (early: a worker, late: inline)."""
+    pairs = _lead_pairs(_bbc_rows(300), 2) * 2
+    preds = [p for p, _ in pairs]
+    refs = [r for _, r in pairs]
+    expected = score_batch(preds, refs, TOK, processes=1)
+    assert score_batch(preds, refs, TOK, processes=3) == expected
+    assert list(iter_scores(zip(preds, refs, strict=True), TOK, processes=2)) == expected
+    for where in (0, len(pairs) - 1):
+        bad: list[Sequence[str]] = list(refs)
+        bad[where] = REFERENCE  # a bare string, not a list of references
+        with pytest.raises(TypeError, match="sequence of strings"):
+            score_batch(preds, bad, TOK, processes=2)
+
+
 @pytest.mark.parametrize("processes", [1, 2])
 def test_iter_scores_streams_an_endless_input(processes: int) -> None:
     """Results arrive while the input is still being produced (bounded, in order)."""

@@ -10,7 +10,7 @@ ROUGE-Lsum sentences are split on the *normalized* text (. ! ? ؟ ۔ … and lin
 Reports describe this as ``lsum_sentences``. Each text is normalized and scanned once
 (`Tokenizer.sentence_tokens`); its whole-text tokens are the sentences concatenated. The
 arithmetic runs in `harness.scoring.rouge_fast`. Large batches are spread over worker
-processes in bounded chunks, so memory stays flat.
+processes and this one, in bounded chunks, so memory stays flat.
 """
 
 from __future__ import annotations
@@ -49,8 +49,10 @@ __all__ = [
 # Below this many pairs, starting worker processes costs more than it saves: a forked pool
 # starts in ~10 ms, about 100 pairs' work, so 500 pairs already gain on two cores.
 PARALLEL_THRESHOLD = 500
-# Pairs per worker task: large enough to amortize pickling, small enough to bound memory.
+# Pairs per chunk: large enough to amortize pickling, small enough to bound memory.
 CHUNK_SIZE = 128
+# Smallest chunk a batch's tail is cut into: still amortizes a round trip to a worker.
+MIN_CHUNK_SIZE = 16
 
 Pair = tuple[str, Sequence[str]]
 
@@ -141,9 +143,10 @@ def score_batch(
     """Score many pairs, in input order; see `iter_scores` for ``processes``."""
     if len(predictions) != len(references):
         raise ValueError(f"{len(predictions)} predictions but {len(references)} reference lists")
-    return list(
-        iter_scores(zip(predictions, references, strict=True), tokenizer, rouge_types, processes)
-    )
+    specs = parse_rouge_types(rouge_types)
+    _check_processes(processes)
+    pairs = zip(predictions, references, strict=True)
+    return list(_iter_scores(pairs, tokenizer, specs, processes, len(predictions)))
 
 
 _WORKER_STATE: tuple[Tokenizer, tuple[RougeSpec, ...]] | None = None
@@ -187,20 +190,63 @@ def _chunks(pairs: Iterator[Pair], size: int) -> Iterator[list[Pair]]:
         yield chunk
 
 
+def _chunk_sizes(processes: int, total: int | None) -> Iterator[int]:
+    """Pairs per chunk: `CHUNK_SIZE` for a stream; shrinking ones for a batch of known length.
+
+    Whoever draws the last chunk decides when a batch ends, so chunks shrink as the batch
+    runs out (a share of what is left, at least `MIN_CHUNK_SIZE`): this process and the
+    workers then finish within a few milliseconds of each other.
+    """
+    if total is None:
+        while True:
+            yield CHUNK_SIZE
+    remaining = total
+    while True:
+        size = max(MIN_CHUNK_SIZE, min(CHUNK_SIZE, remaining // (4 * processes)))
+        remaining -= size
+        yield size
+
+
 def _parallel(
-    pairs: Iterator[Pair], tokenizer: Tokenizer, specs: tuple[RougeSpec, ...], processes: int
+    pairs: Iterator[Pair],
+    tokenizer: Tokenizer,
+    specs: tuple[RougeSpec, ...],
+    processes: int,
+    total: int | None,
 ) -> Iterator[list[list[Triple]]]:
-    """Yield chunk results in order, keeping at most ``2 * processes`` chunks in flight."""
+    """Score on ``processes`` cores: ``processes - 1`` workers plus this process.
+
+    On a small batch, a pool of ``processes`` workers left this process idle and lost
+    most of the gain to the pool's fixed costs. Here, whenever the workers already hold two
+    chunks each, this process scores the next chunk itself, so the workers stay fed and
+    the split follows their speed. Results are yielded in order, with at most
+    ``4 * processes`` chunks held, so memory stays bounded.
+    """
+    workers = processes - 1
     with ProcessPoolExecutor(
-        processes, _pool_context(), initializer=_worker_init, initargs=(tokenizer, specs)
+        workers, _pool_context(), initializer=_worker_init, initargs=(tokenizer, specs)
     ) as pool:
-        pending: deque[Future[list[list[Triple]]]] = deque()
-        for chunk in _chunks(pairs, CHUNK_SIZE):
-            pending.append(pool.submit(_worker_chunk, chunk))
-            if len(pending) >= 2 * processes:
-                yield pending.popleft().result()
+        pending: deque[Future[list[list[Triple]]] | list[list[Triple]]] = deque()
+        sizes = _chunk_sizes(processes, total)
+        while chunk := list(islice(pairs, next(sizes))):
+            busy = sum(1 for item in pending if isinstance(item, Future) and not item.done())
+            if busy < 2 * workers:
+                pending.append(pool.submit(_worker_chunk, chunk))
+            else:
+                pending.append(_score_chunk(chunk, tokenizer, specs))
+            while pending and (
+                len(pending) >= 4 * processes
+                or not isinstance(pending[0], Future)
+                or pending[0].done()
+            ):
+                yield _result(pending.popleft())
         while pending:
-            yield pending.popleft().result()
+            yield _result(pending.popleft())
+
+
+def _result(item: Future[list[list[Triple]]] | list[list[Triple]]) -> list[list[Triple]]:
+    """A chunk's results, whether a worker or this process scored it."""
+    return item.result() if isinstance(item, Future) else item
 
 
 def iter_scores(
@@ -213,13 +259,19 @@ def iter_scores(
 
     ``processes=None`` uses every available core once more than `PARALLEL_THRESHOLD` pairs
     arrive (the first pairs are buffered to decide), ``1`` stays in this process, ``k > 1``
-    always uses ``k`` workers. The tokenizer must be picklable for worker processes.
+    always uses ``k`` processes: this one and ``k - 1`` workers. The tokenizer must be
+    picklable for worker processes.
     Arguments are checked here, before the first result is requested.
     """
     specs = parse_rouge_types(rouge_types)
+    _check_processes(processes)
+    return _iter_scores(iter(pairs), tokenizer, specs, processes, None)
+
+
+def _check_processes(processes: int | None) -> None:
+    """Reject a process count that cannot work, before any scoring starts."""
     if processes is not None and processes < 1:
         raise ValueError(f"processes must be >= 1, got {processes}")
-    return _iter_scores(iter(pairs), tokenizer, specs, processes)
 
 
 def _iter_scores(
@@ -227,8 +279,9 @@ def _iter_scores(
     tokenizer: Tokenizer,
     specs: tuple[RougeSpec, ...],
     processes: int | None,
+    total: int | None,
 ) -> Iterator[dict[str, RougeScore]]:
-    """The generator behind `iter_scores`."""
+    """The generator behind `iter_scores` and `score_batch` (``total``: pairs, if known)."""
     if processes is None:
         head = list(islice(stream, PARALLEL_THRESHOLD + 1))
         cores = _available_cores()
@@ -239,6 +292,6 @@ def _iter_scores(
             for values in _score_chunk(chunk, tokenizer, specs):
                 yield _to_scores(specs, values)
         return
-    for results in _parallel(stream, tokenizer, specs, processes):
+    for results in _parallel(stream, tokenizer, specs, processes, total):
         for values in results:
             yield _to_scores(specs, values)
