@@ -1,4 +1,4 @@
-"""Command line: `harness run | tasks | validate`.
+"""Command line: `harness run | tasks | validate | compare | check | baseline`.
 
 Exit status: 0 success, 1 a run or check failed, 2 bad input or usage (file, line and field
 named on stderr, nothing written to results/).
@@ -26,7 +26,7 @@ from harness.errors import HarnessError, InputError
 from harness.progress import RunProgress
 from harness.reports.table import results_table
 from harness.runner import RunResult, Selection, run_task
-from harness.tasks import Task, find_task, load_task, task_files
+from harness.tasks import Task, find_task, load_task, parse_task_file, task_files
 
 DEFAULT_MODELS = {"summarization": "lead", "stance": "majority"}
 console = Console(stderr=True)
@@ -83,8 +83,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _default_tasks(tasks_dir: Path) -> list[Path]:
     """Every task whose data ships locally (Hub tasks need internet, so name them explicitly)."""
-    from harness.tasks import parse_task_file
-
     return [p for p in task_files(tasks_dir) if parse_task_file(p).data.path is not None]
 
 
@@ -157,8 +155,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_tasks(args: argparse.Namespace) -> int:
     from rich.table import Table
-
-    from harness.tasks import parse_task_file
 
     table = Table("task", "kind", "version", "data", "description")
     table.columns[0].no_wrap = True

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import InputError
-from harness.jsonio import file_hash, iter_jsonl
-from harness.reports.store import EXAMPLES_SUFFIX, REPORT_SUFFIX, read_report
+from harness.reports.store import EXAMPLES_SUFFIX, REPORT_SUFFIX, read_examples, read_report
 
 _HASH_PARTS = ("definition_hash", "data_hash", "prompt_hash")
 
@@ -61,9 +60,7 @@ def load_examples(path: Path, report: dict[str, Any]) -> tuple[list[dict[str, An
     examples_path = path.parent / str(meta["path"])
     if not examples_path.is_file():
         return None, f"examples file {examples_path} is absent"
-    if meta.get("sha256") and file_hash(examples_path) != meta["sha256"]:
-        raise InputError("examples file does not match the hash in its report", path=examples_path)
-    return [row for _, row in iter_jsonl(examples_path)], ""
+    return read_examples(path, report), ""
 
 
 def _report_files(raw: str | Path) -> tuple[list[Path], bool]:

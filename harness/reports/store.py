@@ -55,21 +55,3 @@ def read_examples(report_path: str | Path, report: dict[str, Any]) -> list[dict[
     if file_hash(examples_path) != report["examples_file"]["sha256"]:
         raise InputError("examples file does not match the hash in its report", path=examples_path)
     return [row for _, row in iter_jsonl(examples_path)]
-
-
-def find_reports(paths: list[str | Path]) -> list[Path]:
-    """Report files named directly or found (newest per task/model folder) under folders."""
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_file():
-            found.append(path)
-        elif path.is_dir():
-            reports = list(path.rglob(f"*{REPORT_SUFFIX}"))
-            by_folder: dict[Path, Path] = {}
-            for report in sorted(reports):
-                by_folder[report.parent] = report  # run ids sort by time: keep the newest
-            found.extend(by_folder.values())
-        else:
-            raise InputError("no such report file or folder", path=path)
-    return found
