@@ -18,9 +18,10 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import ClassVar
 
-import regex
 from nltk.stem.snowball import SnowballStemmer
 from pydantic import BaseModel, ConfigDict
+
+from harness.text.segment import find_tokens, sentence_tokens, split_sentences
 
 # Format characters that are invisible when rendered but split or hide word matches.
 _INVISIBLE: tuple[int, ...] = (
@@ -46,21 +47,6 @@ _ARABIC_INDIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
 _PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 _ARABIC_DECIMAL_SEP = "٫"
 _ARABIC_THOUSANDS_SEP = "٬"
-
-# A token is a run of letters, marks and digits; a "." or "," (or the Arabic separators when
-# ascii_digits is off) may join two parts only when it sits right between two digits, so
-# "3.5" and "1,000" stay whole while "كتاب." or "word,word" do not glue.
-# (Testing the separator before the look-behind is ~15% faster: most tokens end in a space.)
-_TOKEN_RE = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:[.,٫٬](?<=\p{N}.)\p{N}[\p{L}\p{M}\p{N}]*)*")
-
-# Sentence ends: a run of terminators (a "." counts unless it sits between two digits), plus
-# any closing quotes/brackets that belong to the sentence just ended; or a line break.
-_SENTENCE_END_RE = regex.compile(
-    r"(?:[!?؟۔…]|(?<!\p{N})\.|\.(?!\p{N}))+[\"'»”’)\]]*|[\r\n\u2028\u2029]"
-)
-# Every sentence end starts with one of these; a stdlib scan for them is ~10x cheaper than
-# running `_SENTENCE_END_RE` over the whole text.
-_SENTENCE_END_START = re.compile(r"[.!?؟۔…\r\n\u2028\u2029]")
 
 
 class NormalizationOptions(BaseModel):
@@ -225,41 +211,20 @@ class ArabicTokenizer:
 
     def tokenize(self, text: str) -> list[str]:
         """Normalize, then return word/number tokens; punctuation never reaches a token."""
-        tokens: list[str] = _TOKEN_RE.findall(self.normalize(text))
+        tokens = find_tokens(self.normalize(text))
         if self._stem is not None:
             stem = self._stem
             tokens = [stem(token) for token in tokens]
         return tokens
 
     def sentence_tokens(self, text: str) -> list[list[str]]:
-        """Tokens of each sentence of the *normalized* text, with one normalization and one scan.
+        """Tokens of each sentence of the *normalized* text, normalizing and scanning it once.
 
         Sentences end where `sentence_texts` says; sentences without tokens are dropped, so
         concatenating the result gives exactly ``tokenize(text)``. ROUGE needs both views of
         every text, and normalizing and scanning it twice used to cost half the scoring time.
         """
-        norm = self.normalize(text)
-        findall = _TOKEN_RE.findall
-        end_at = _SENTENCE_END_RE.match
-        next_start = _SENTENCE_END_START.search
-        out: list[list[str]] = []
-        start = 0
-        candidate = next_start(norm)
-        while candidate is not None:
-            # finditer's leftmost match, found only at the few places where one can start.
-            end = end_at(norm, candidate.start())
-            if end is None:
-                candidate = next_start(norm, candidate.end())
-                continue
-            if tokens := findall(norm, start, end.end()):
-                out.append(tokens)
-            start = end.end()
-            candidate = next_start(norm, start)
-        if tokens := findall(norm, start):
-            out.append(tokens)
-        # Tokens never straddle a sentence end: they start with a letter, mark or digit, which
-        # no sentence end contains, and a "." inside a token sits between digits, which never
-        # ends a sentence. So slicing first finds exactly `tokenize`'s tokens.
+        out = sentence_tokens(self.normalize(text))
         stem = self._stem
         if stem is not None:
             return [[stem(token) for token in tokens] for tokens in out]
@@ -280,17 +245,7 @@ class ArabicTokenizer:
         sentence; closing quotes/brackets right after a terminator stay with that sentence.
         Pieces are stripped and empty ones dropped; the text is *not* normalized.
         """
-        pieces: list[str] = []
-        start = 0
-        for match in _SENTENCE_END_RE.finditer(text):
-            piece = text[start : match.end()].strip()
-            if piece:
-                pieces.append(piece)
-            start = match.end()
-        tail = text[start:].strip()
-        if tail:
-            pieces.append(tail)
-        return pieces
+        return split_sentences(text)
 
     def describe(self) -> dict[str, object]:
         """Identify this tokenizer so that reported scores can be reproduced."""
