@@ -14,10 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rouge_score import rouge_scorer
 
+from harness.scoring.rouge_bits import layout, union_indices
 from harness.scoring.rouge_fast import (
     ROUGE_TYPES,
-    _pack,
-    _union_indices,
     parse_rouge_types,
     score_parsed,
     score_tokens,
@@ -108,6 +107,40 @@ def test_score_tokens_equals_rouge_score(
         assert value.fmeasure == pytest.approx(want[2], abs=1e-12), name
 
 
+_ALL_TYPES = ["rouge1", "rouge2", "rouge3", "rougeL", "rougeLsum"]
+
+
+@st.composite
+def _tied_cases(draw: st.DrawFn) -> tuple[Sents, list[Sents], list[str]]:
+    """Texts whose whole-text tokens are their sentences joined, as `score_batch` passes
+    them: one table then serves every type, bigrams across sentences come from its joins."""
+    symbol = st.integers(0, draw(st.integers(2, 4)) - 1)
+    sents = st.lists(st.lists(symbol, max_size=12), max_size=5)
+    types = draw(st.lists(st.sampled_from(_ALL_TYPES), min_size=1, max_size=5, unique=True))
+    return draw(sents), draw(st.lists(sents, min_size=1, max_size=3)), types
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(_tied_cases())
+def test_tied_texts_equal_rouge_score_for_any_types(
+    case: tuple[Sents, list[Sents], list[str]],
+) -> None:
+    pred_sents, refs_sents, types = case
+    pred = [t for s in pred_sents for t in s]
+    refs = [[t for s in rs for t in s] for rs in refs_sents]
+    got = score_parsed(pred, pred_sents, refs, refs_sents, parse_rouge_types(types), tied=True)
+    whole = [t for t in types if t != "rougeLsum"]
+    want = {}
+    if whole:
+        scorer = rouge_scorer.RougeScorer(whole, use_stemmer=False, tokenizer=_WS)
+        want.update(scorer.score_multi([_words(r) for r in refs], _words(pred)))
+    if "rougeLsum" in types:
+        want.update(_LSUM_SCORER.score_multi([_lines(s) for s in refs_sents], _lines(pred_sents)))
+    for name, value in zip(types, got, strict=True):
+        expected = (want[name].precision, want[name].recall, want[name].fmeasure)
+        assert value == pytest.approx(expected, abs=1e-12), name
+
+
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(
     st.integers(2, 4).flatmap(
@@ -122,7 +155,7 @@ def test_union_indices_match_backtrack(pair: tuple[list[int], Sents]) -> None:
     with all prediction sentences packed into one bit-parallel pass."""
     ref, cands = pair
     want = rouge_scorer._find_union([rouge_scorer.lcs_ind(ref, c) for c in cands])
-    assert sorted(_union_indices(ref, _pack(cands))) == want
+    assert sorted(union_indices(ref, layout(cands))) == want
 
 
 def test_higher_order_ngrams_and_type_order() -> None:

@@ -1,20 +1,11 @@
 """Token-level ROUGE arithmetic, exact to `rouge_score` but without its O(n*m) Python tables.
 
-`rouge_score` builds a full Python LCS table for ROUGE-L and for every (reference sentence,
-prediction sentence) pair of ROUGE-Lsum, which dominates evaluation time. Here:
-
-* Whole-text tokens get dense per-prediction ints (tokens absent from the prediction share
-  one spare id: they can never match). ROUGE-N counts unigrams, or id n-grams packed into one
-  int, with CPython's C counting loop; ROUGE-L takes the LCS length from rapidfuzz's
-  bit-parallel LCS on those ids (on raw strings rapidfuzz would compare hashes).
-* ROUGE-Lsum needs *which* reference tokens are on each LCS, and the choice among equally long
-  subsequences changes the score (hits are counted per token type). All prediction sentences
-  are packed into one Hyyro bit-parallel LCS pass per reference sentence; each row's bit
-  vector is a row of the DP table in difference form (``L[i][j] = j - popcount(V_i & (2**j -
-  1))``), from which `rouge_score._backtrack_norec`'s exact walk is replayed in
-  O(len(ref) + len(pred)) steps instead of an O(len(ref) * len(pred)) table.
-
-Floating-point operations follow `rouge_score` verbatim so that values are bit-identical.
+The prediction is read once into bit masks (`harness.scoring.rouge_bits`); each reference is
+then scored against them: ROUGE-N enumerates only the reference's n-grams and reads the
+prediction's counts as popcounts, ROUGE-L and ROUGE-Lsum run bit-parallel LCS, and
+ROUGE-Lsum replays `rouge_score`'s exact backtrack, so its tie-breaking (which changes the
+score, as hits are counted per token type) is the same. Floating-point operations follow
+`rouge_score` verbatim so that values are bit-identical.
 """
 
 from __future__ import annotations
@@ -23,10 +14,10 @@ import collections
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
-from operator import add, mul
+from functools import lru_cache
+from itertools import chain, pairwise
 
-from rapidfuzz.distance import LCSseq
+from harness.scoring.rouge_bits import Layout, Token, layout, lcs_length, ngram_count, union_indices
 
 ROUGE_TYPES: tuple[str, ...] = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 
@@ -37,12 +28,12 @@ RougeSpec = tuple[str, int]
 L = 0
 LSUM = -1
 
-Token = Hashable
 Counts = dict[Hashable, int]
 
 # (precision, recall, fmeasure) as plain floats: cheap to build, compare and pickle.
 Triple = tuple[float, float, float]
 _ZERO: Triple = (0.0, 0.0, 0.0)
+_EMPTY: Layout = layout([])
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,173 +90,6 @@ def _counts(items: Iterable[Hashable]) -> Counts:
     return counts
 
 
-def _id_ngrams(ids: list[int], n: int, base: int) -> Counts:
-    """Count n-grams (n >= 2) of ids below ``base``; bigrams are packed as ``a * base + b``."""
-    if n == 2:
-        return _counts(map(add, map(mul, ids, repeat(base)), ids[1:]))
-    return _counts(zip(*(ids[i:] for i in range(n)), strict=False))
-
-
-def _overlap(a: Counts, b: Counts) -> int:
-    """Clipped n-gram matches: sum of min counts (iterating the smaller counter)."""
-    if len(a) > len(b):
-        a, b = b, a
-    get = b.get
-    total = 0
-    for key, count in a.items():
-        other = get(key)
-        if other:
-            total += count if count < other else other
-    return total
-
-
-Packed = tuple[dict[Token, int], int, list[tuple[int, int]]]
-
-
-def _pack(sentences: Sequence[Sequence[Token]]) -> Packed:
-    """Pack all prediction sentences into one bit-parallel LCS table.
-
-    Sentence s owns bits ``[offset, offset + len)`` followed by one always-zero guard bit.
-    Returns (token -> position bits, mask of all sentence bits, [(offset, sentence mask)]).
-    In Hyyro's update only ``V + U`` carries (``V - U`` never borrows as ``U`` is a subset of
-    ``V``), and a carry out of a sentence stops in its guard bit, so every sentence evolves
-    exactly as if it were run alone: one pass over a reference sentence serves them all.
-    """
-    pm: dict[Token, int] = {}
-    get = pm.get
-    segments: list[tuple[int, int]] = []
-    full = 0
-    offset = 0
-    for sent in sentences:
-        if not sent:
-            continue
-        bit = 1 << offset
-        for token in sent:
-            pm[token] = get(token, 0) | bit
-            bit <<= 1
-        seg = (1 << len(sent)) - 1
-        segments.append((offset, seg))
-        full |= seg << offset
-        offset += len(sent) + 1
-    return pm, full, segments
-
-
-def _union_indices(ref: Sequence[Token], packed: Packed) -> set[int]:
-    """Union over prediction sentences of the reference indices on the LCS that
-    `rouge_score._backtrack_norec` picks (rouge_score's `_union_lcs`, as indices).
-
-    Rows are Hyyro bit vectors: in a sentence's bits, a 0 at ``j - 1`` of row i means
-    ``L[i][j] = L[i][j - 1] + 1``, so ``L[i][j] = j - popcount(row & (2**j - 1))``.
-    """
-    pm, full, segments = packed
-    get = pm.get
-    v = full
-    rows = [v]  # rows[k]: bit vector after the k-th reference token found in the prediction
-    active: list[int] = []  # reference index of each such token
-    masks: list[int] = []  # its positions in the prediction
-    for i, token in enumerate(ref):
-        bits = get(token)
-        if bits is not None:
-            u = v & bits
-            if u:
-                v = ((v + u) | (v - u)) & full
-            rows.append(v)
-            active.append(i)
-            masks.append(bits)
-    union: set[int] = set()
-    if not active:
-        return union
-    add = union.add
-    # Rows of tokens absent from a sentence equal the row above and never match there:
-    # rouge_score walks straight up through them, so skipping inactive rows changes nothing.
-    for offset, seg in segments:
-        j = seg.bit_length()
-        remaining = j - (v >> offset & seg).bit_count()  # invariant: L[i][j] == remaining
-        k = len(active)
-        while remaining:
-            bits = masks[k - 1] >> offset & seg
-            if not bits:  # token absent from this sentence: same row as above, go up
-                k -= 1
-                continue
-            if bits >> (j - 1) & 1:  # ref[i-1] == can[j-1]: diagonal step
-                add(active[k - 1])
-                k -= 1
-                j -= 1
-                remaining -= 1
-                continue
-            row = rows[k] >> offset & seg
-            above = rows[k - 1] >> offset & seg
-            # rouge_score goes left iff L[i][j-1] > L[i-1][j], i.e. row i does not step at
-            # j while the row above is one lower at j (adjacent rows differ by at most one).
-            if (
-                row != above
-                and row >> (j - 1) & 1
-                and (j - (above & ((1 << j) - 1)).bit_count() < remaining)
-            ):
-                # Going left stays true until a match or a step of row i: jump straight there.
-                j = ((bits | ~row) & ((1 << (j - 1)) - 1)).bit_length()
-            else:
-                k -= 1
-    return union
-
-
-class _Prediction:
-    """Prediction-side tables, built on first use and shared by all references."""
-
-    __slots__ = (
-        "ids",
-        "ngrams",
-        "packed",
-        "sent_counts",
-        "sentences",
-        "token_ids",
-        "tokens",
-        "unigrams",
-    )
-
-    def __init__(self, tokens: Sequence[Token], sentences: Sequence[Sequence[Token]]) -> None:
-        """Keep the token lists; nothing is computed for types that are not requested."""
-        self.tokens = tokens
-        self.sentences = sentences
-        self.ids: dict[Token, int] | None = None
-        self.token_ids: list[int] = []
-        self.unigrams: Counts = {}
-        self.ngrams: dict[int, Counts] = {}
-        self.packed: Packed | None = None
-        self.sent_counts: Counts = {}
-
-    def dense(self) -> dict[Token, int]:
-        """Token -> id (0..k-1) over the whole-text tokens; also fills unigrams, token_ids."""
-        if self.ids is None:
-            self.unigrams = _counts(self.tokens)
-            self.ids = dict(zip(self.unigrams, range(len(self.unigrams)), strict=True))
-            self.token_ids = list(map(self.ids.__getitem__, self.tokens))
-        return self.ids
-
-    def ngram_counts(self, n: int) -> Counts:
-        """n-gram counts (n >= 2) over ids, with ``len(ids) + 1`` as packing base."""
-        counts = self.ngrams.get(n)
-        if counts is None:
-            base = len(self.dense()) + 1
-            counts = self.ngrams[n] = _id_ngrams(self.token_ids, n, base)
-        return counts
-
-    def lsum_table(self, tied: bool) -> Packed:
-        """Packed sentence table and sentence-token counts for rougeLsum.
-
-        ``tied``: the whole-text tokens are the sentences concatenated, so their counts are
-        the unigram counts (an equal dict, counted once).
-        """
-        if self.packed is None:
-            self.packed = _pack(self.sentences)
-            if tied:
-                self.dense()
-                self.sent_counts = self.unigrams
-            else:
-                self.sent_counts = _counts(chain.from_iterable(self.sentences))
-        return self.packed
-
-
 def _triple(hits: int, n_pred: int, n_ref: int) -> Triple:
     """(precision, recall, F1) with rouge_score's exact operations."""
     precision = hits / n_pred
@@ -273,50 +97,114 @@ def _triple(hits: int, n_pred: int, n_ref: int) -> Triple:
     return (precision, recall, _fmeasure(precision, recall))
 
 
+def _unigram_hits(ref_counts: Counts, table: Layout) -> int:
+    """Clipped unigram matches: sum over reference tokens of min(count here, count there)."""
+    get = table.masks.get
+    hits = 0
+    for token, count in ref_counts.items():
+        bits = get(token)
+        if bits is not None:
+            have = bits.bit_count()
+            hits += count if count < have else have
+    return hits
+
+
+def _bigram_hits(ref: Sequence[Token], table: Layout) -> int:
+    """Clipped bigram matches, the prediction's counts read from its masks."""
+    get = table.masks.get
+    joins = table.joins
+    hits = 0
+    for gram, count in _counts(pairwise(ref)).items():
+        first = get(gram[0])
+        if first is None:
+            continue
+        second = get(gram[1])
+        if second is None:
+            continue
+        have = (first & second >> 1).bit_count()
+        if joins:
+            have += joins.get(gram, 0)
+        if have:
+            hits += count if count < have else have
+    return hits
+
+
+def _ngram_hits(ref: Sequence[Token], n: int, table: Layout) -> int:
+    """Clipped n-gram matches for n >= 3 (``table`` must be a single sentence)."""
+    hits = 0
+    for gram, count in _counts(zip(*(ref[i:] for i in range(n)), strict=False)).items():
+        have = ngram_count(gram, table)
+        hits += count if count < have else have
+    return hits
+
+
 def _score_whole(
-    pred: _Prediction, ref: Sequence[Token], kind: int, ref_ids: list[int], ref_unigrams: Counts
+    kind: int, ref: Sequence[Token], ref_counts: Counts, table: Layout, n_pred: int
 ) -> Triple:
     """ROUGE-N (`_score_ngrams`, denominators floored at 1) or ROUGE-L (`_score_lcs`)."""
     if kind == L:
-        if not ref or not pred.tokens:
+        if not ref or not n_pred:
             return _ZERO
-        return _triple(int(LCSseq.similarity(ref_ids, pred.token_ids)), len(pred.tokens), len(ref))
-    n_pred = max(len(pred.tokens) - kind + 1, 1)
-    n_ref = max(len(ref) - kind + 1, 1)
+        return _triple(lcs_length(ref, table), n_pred, len(ref))
     if kind == 1:
-        hits = _overlap(ref_unigrams, pred.unigrams)
+        hits = _unigram_hits(ref_counts, table)
+    elif kind == 2:
+        hits = _bigram_hits(ref, table)
     else:
-        hits = _overlap(_id_ngrams(ref_ids, kind, len(pred.dense()) + 1), pred.ngram_counts(kind))
-    return _triple(hits, n_pred, n_ref)
+        hits = _ngram_hits(ref, kind, table)
+    return _triple(hits, max(n_pred - kind + 1, 1), max(len(ref) - kind + 1, 1))
 
 
-def _score_lsum(
-    pred: _Prediction, ref_sents: Sequence[Sequence[Token]], ref_counts: Counts | None
-) -> Triple:
+def _score_lsum(ref_sents: Sequence[Sequence[Token]], ref_counts: Counts, table: Layout) -> Triple:
     """ROUGE-Lsum as `rouge_score._summary_level_lcs`, including its hit de-duplication.
 
-    ``ref_counts``: the reference's token counts when already known (tied texts), else None.
+    ``ref_counts``: token counts over all reference sentences.
     """
-    if not ref_sents or not pred.sentences:
-        return _ZERO
     m = sum(map(len, ref_sents))
-    n = sum(map(len, pred.sentences))
+    n = table.size
     if not n or not m:
         return _ZERO
-    packed = pred.lsum_table(ref_counts is not None)
-    # Tokens on an LCS occur in both texts, so plain dicts never miss a key below.
-    cnt_c = pred.sent_counts.copy()
-    cnt_r = ref_counts.copy() if ref_counts is not None else _counts(chain.from_iterable(ref_sents))
+    masks = table.masks
+    cnt_r = ref_counts.copy()
+    cnt_c: Counts = {}  # prediction counts, read from the masks on first use
     hits = 0
     for ref in ref_sents:
         # Hit decisions for a token depend only on that token's counts: order is irrelevant.
-        for index in _union_indices(ref, packed):
-            token = ref[index]
-            if cnt_c[token] > 0 and cnt_r[token] > 0:
+        for index in union_indices(ref, table):
+            token = ref[index]  # on an LCS, so present in both texts
+            have = cnt_c.get(token)
+            if have is None:
+                have = masks[token].bit_count()
+            left = cnt_r[token]
+            if have > 0 and left > 0:
                 hits += 1
-                cnt_c[token] -= 1
-                cnt_r[token] -= 1
+                have -= 1
+                cnt_r[token] = left - 1
+            cnt_c[token] = have
     return _triple(hits, n, m)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What a set of rouge types needs, worked out once per batch instead of per pair."""
+
+    lsum: bool  # rougeLsum requested: sentence table
+    whole: bool  # another type requested: whole-text table
+    max_n: int  # highest ROUGE-N order
+    unigrams: bool  # reference token counts needed
+
+
+@lru_cache(maxsize=32)
+def _plan(specs: tuple[RougeSpec, ...], tied: bool) -> _Plan:
+    """Cached per (types, tied): callers score thousands of pairs with the same types."""
+    kinds = [kind for _name, kind in specs]
+    lsum = LSUM in kinds
+    return _Plan(
+        lsum=lsum,
+        whole=any(kind != LSUM for kind in kinds),
+        max_n=max(kinds, default=0),
+        unigrams=1 in kinds or (lsum and tied),
+    )
 
 
 def score_parsed(
@@ -332,33 +220,35 @@ def score_parsed(
     Tokens are any hashables compared by ``==`` (str or int). Both reference lists have one
     entry per reference; an entry no spec needs may be empty. The first reference wins ties on
     F1 (numpy argmax), as in `rouge_score`. ``tied=True`` promises that every text's
-    whole-text tokens are its sentence tokens concatenated, so counts are shared.
+    whole-text tokens are its sentence tokens concatenated, so one table serves both.
     """
     n_refs = len(refs_tokens)
     if n_refs != len(refs_sentences):
         raise ValueError("refs_tokens and refs_sentences must have one entry per reference")
     if not n_refs:
         raise ValueError("at least one reference is required")
-    pred = _Prediction(pred_tokens, pred_sentences)
-    need_ids = any(kind not in (1, LSUM) for _name, kind in specs)
-    need_unigrams = any(kind == 1 for _name, kind in specs) or (
-        tied and any(kind == LSUM for _name, kind in specs)
-    )
+    plan = _plan(specs, tied)
+    sent_table = layout(pred_sentences) if plan.lsum else _EMPTY
+    if not plan.whole:
+        whole_table = _EMPTY
+    elif tied and plan.lsum and plan.max_n <= 2:
+        whole_table = sent_table  # bigrams across sentences come from its joins
+    else:
+        whole_table = layout([pred_tokens])
+    n_pred = len(pred_tokens)
     best: list[Triple] = []
     for k in range(n_refs):
         ref = refs_tokens[k]
-        ref_ids: list[int] = []
-        if need_ids:
-            ids = pred.dense()  # absent tokens get the spare id len(ids): they never match
-            ref_ids = list(map(ids.get, ref, repeat(len(ids))))
-        ref_unigrams = _counts(ref) if need_unigrams else {}
-        if need_unigrams:
-            pred.dense()
+        ref_counts = _counts(ref) if plan.unigrams else {}
+        if plan.lsum and not tied:
+            lsum_counts = _counts(chain.from_iterable(refs_sentences[k]))
+        else:
+            lsum_counts = ref_counts
         for index, (_name, kind) in enumerate(specs):
             if kind == LSUM:
-                value = _score_lsum(pred, refs_sentences[k], ref_unigrams if tied else None)
+                value = _score_lsum(refs_sentences[k], lsum_counts, sent_table)
             else:
-                value = _score_whole(pred, ref, kind, ref_ids, ref_unigrams)
+                value = _score_whole(kind, ref, ref_counts, whole_table, n_pred)
             if k == 0:
                 best.append(value)
             elif value[2] > best[index][2]:
