@@ -178,7 +178,7 @@ def test_two_processes_equal_one() -> None:
 
 def test_workers_and_this_process_share_a_batch_in_order() -> None:
     """With k processes this one scores chunks too; order and values must not change,
-    and a bad pair fails the batch wherever it lands (early: a worker, late: inline)."""
+    and a bad pair fails the batch wherever it lands (first chunk or last)."""
     pairs = _lead_pairs(_bbc_rows(300), 2) * 2
     preds = [p for p, _ in pairs]
     refs = [r for _, r in pairs]

@@ -18,7 +18,6 @@ KEY_PACKAGES = (
     "openai",
     "tenacity",
     "nltk",
-    "rapidfuzz",
     "regex",
     "numpy",
     "scipy",

@@ -9,21 +9,18 @@ ROUGE-Lsum sentences are split on the *normalized* text (. ! ? ؟ ۔ … and lin
 "." between digits), so an invisible mark can no longer make "3\\u200f.5" two sentences.
 Reports describe this as ``lsum_sentences``. Each text is normalized and scanned once
 (`Tokenizer.sentence_tokens`); its whole-text tokens are the sentences concatenated. The
-arithmetic runs in `harness.scoring.rouge_fast`. Large batches are spread over worker
-processes and this one, in bounded chunks, so memory stays flat.
+arithmetic runs in `harness.scoring.rouge_fast`. Large batches use every core, and streams
+stay in bounded memory (`harness.scoring.parallel`).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from itertools import chain, islice
+from functools import partial
+from itertools import chain
 from typing import Protocol
 
+from harness.scoring.parallel import decide_processes, ordered_map
 from harness.scoring.rouge_fast import (
     LSUM,
     ROUGE_TYPES,
@@ -46,13 +43,9 @@ __all__ = [
     "score_tokens",
 ]
 
-# Below this many pairs, starting worker processes costs more than it saves: a forked pool
-# starts in ~10 ms, about 100 pairs' work, so 500 pairs already gain on two cores.
-PARALLEL_THRESHOLD = 500
-# Pairs per chunk: large enough to amortize pickling, small enough to bound memory.
-CHUNK_SIZE = 128
-# Smallest chunk a batch's tail is cut into: still amortizes a round trip to a worker.
-MIN_CHUNK_SIZE = 16
+# Below this many pairs, starting processes costs more than it saves: forking and the page
+# faults that follow cost ~5 ms on two cores, ~70 pairs' work; 200 pairs already gain.
+PARALLEL_THRESHOLD = 200
 
 Pair = tuple[str, Sequence[str]]
 
@@ -143,110 +136,8 @@ def score_batch(
     """Score many pairs, in input order; see `iter_scores` for ``processes``."""
     if len(predictions) != len(references):
         raise ValueError(f"{len(predictions)} predictions but {len(references)} reference lists")
-    specs = parse_rouge_types(rouge_types)
-    _check_processes(processes)
-    pairs = zip(predictions, references, strict=True)
-    return list(_iter_scores(pairs, tokenizer, specs, processes, len(predictions)))
-
-
-_WORKER_STATE: tuple[Tokenizer, tuple[RougeSpec, ...]] | None = None
-
-
-def _worker_init(tokenizer: Tokenizer, specs: tuple[RougeSpec, ...]) -> None:
-    """Ship the tokenizer and types once per worker rather than with every chunk."""
-    global _WORKER_STATE
-    _WORKER_STATE = (tokenizer, specs)
-
-
-def _worker_chunk(pairs: list[Pair]) -> list[list[Triple]]:
-    """Score one chunk inside a worker process."""
-    assert _WORKER_STATE is not None, "worker not initialized"
-    return _score_chunk(pairs, *_WORKER_STATE)
-
-
-def _available_cores() -> int:
-    """CPU cores this process may run on (affinity-aware where the platform says)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-def _pool_context() -> multiprocessing.context.BaseContext:
-    """Fork where it is safe, else the platform default (spawn/forkserver start far slower).
-
-    Forking copies the parent's imports, so workers start in milliseconds; it is only used
-    while this is the process's sole thread, since a lock held by another thread at fork
-    time would stay locked forever in the child.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
-
-
-def _chunks(pairs: Iterator[Pair], size: int) -> Iterator[list[Pair]]:
-    """Lazily cut a stream of pairs into lists, never holding more than one chunk."""
-    while chunk := list(islice(pairs, size)):
-        yield chunk
-
-
-def _chunk_sizes(processes: int, total: int | None) -> Iterator[int]:
-    """Pairs per chunk: `CHUNK_SIZE` for a stream; shrinking ones for a batch of known length.
-
-    Whoever draws the last chunk decides when a batch ends, so chunks shrink as the batch
-    runs out (a share of what is left, at least `MIN_CHUNK_SIZE`): this process and the
-    workers then finish within a few milliseconds of each other.
-    """
-    if total is None:
-        while True:
-            yield CHUNK_SIZE
-    remaining = total
-    while True:
-        size = max(MIN_CHUNK_SIZE, min(CHUNK_SIZE, remaining // (4 * processes)))
-        remaining -= size
-        yield size
-
-
-def _parallel(
-    pairs: Iterator[Pair],
-    tokenizer: Tokenizer,
-    specs: tuple[RougeSpec, ...],
-    processes: int,
-    total: int | None,
-) -> Iterator[list[list[Triple]]]:
-    """Score on ``processes`` cores: ``processes - 1`` workers plus this process.
-
-    On a small batch, a pool of ``processes`` workers left this process idle and lost
-    most of the gain to the pool's fixed costs. Here, whenever the workers already hold two
-    chunks each, this process scores the next chunk itself, so the workers stay fed and
-    the split follows their speed. Results are yielded in order, with at most
-    ``4 * processes`` chunks held, so memory stays bounded.
-    """
-    workers = processes - 1
-    with ProcessPoolExecutor(
-        workers, _pool_context(), initializer=_worker_init, initargs=(tokenizer, specs)
-    ) as pool:
-        pending: deque[Future[list[list[Triple]]] | list[list[Triple]]] = deque()
-        sizes = _chunk_sizes(processes, total)
-        while chunk := list(islice(pairs, next(sizes))):
-            busy = sum(1 for item in pending if isinstance(item, Future) and not item.done())
-            if busy < 2 * workers:
-                pending.append(pool.submit(_worker_chunk, chunk))
-            else:
-                pending.append(_score_chunk(chunk, tokenizer, specs))
-            while pending and (
-                len(pending) >= 4 * processes
-                or not isinstance(pending[0], Future)
-                or pending[0].done()
-            ):
-                yield _result(pending.popleft())
-        while pending:
-            yield _result(pending.popleft())
-
-
-def _result(item: Future[list[list[Triple]]] | list[list[Triple]]) -> list[list[Triple]]:
-    """A chunk's results, whether a worker or this process scored it."""
-    return item.result() if isinstance(item, Future) else item
+    pairs = list(zip(predictions, references, strict=True))
+    return list(iter_scores(pairs, tokenizer, rouge_types, processes))
 
 
 def iter_scores(
@@ -258,40 +149,25 @@ def iter_scores(
     """Stream scores for (prediction, references) pairs, in input order, in bounded memory.
 
     ``processes=None`` uses every available core once more than `PARALLEL_THRESHOLD` pairs
-    arrive (the first pairs are buffered to decide), ``1`` stays in this process, ``k > 1``
-    always uses ``k`` processes: this one and ``k - 1`` workers. The tokenizer must be
-    picklable for worker processes.
+    arrive (a stream's first pairs are buffered to decide), ``1`` stays in this process,
+    ``k > 1`` always uses ``k`` processes: this one and ``k - 1`` others
+    (`harness.scoring.parallel`). The tokenizer must be picklable for worker processes.
     Arguments are checked here, before the first result is requested.
     """
     specs = parse_rouge_types(rouge_types)
-    _check_processes(processes)
-    return _iter_scores(iter(pairs), tokenizer, specs, processes, None)
-
-
-def _check_processes(processes: int | None) -> None:
-    """Reject a process count that cannot work, before any scoring starts."""
     if processes is not None and processes < 1:
         raise ValueError(f"processes must be >= 1, got {processes}")
+    return _iter_scores(pairs, tokenizer, specs, processes)
 
 
 def _iter_scores(
-    stream: Iterator[Pair],
+    pairs: Iterable[Pair],
     tokenizer: Tokenizer,
     specs: tuple[RougeSpec, ...],
     processes: int | None,
-    total: int | None,
 ) -> Iterator[dict[str, RougeScore]]:
-    """The generator behind `iter_scores` and `score_batch` (``total``: pairs, if known)."""
-    if processes is None:
-        head = list(islice(stream, PARALLEL_THRESHOLD + 1))
-        cores = _available_cores()
-        processes = cores if len(head) > PARALLEL_THRESHOLD and cores > 1 else 1
-        stream = chain(head, stream)
-    if processes == 1:
-        for chunk in _chunks(stream, CHUNK_SIZE):
-            for values in _score_chunk(chunk, tokenizer, specs):
-                yield _to_scores(specs, values)
-        return
-    for results in _parallel(stream, tokenizer, specs, processes, total):
-        for values in results:
-            yield _to_scores(specs, values)
+    """The generator behind `iter_scores`: work starts on the first ``next``."""
+    pairs, processes = decide_processes(pairs, processes, PARALLEL_THRESHOLD)
+    score_chunk = partial(_score_chunk, tokenizer=tokenizer, specs=specs)
+    for values in ordered_map(score_chunk, pairs, processes):
+        yield _to_scores(specs, values)

@@ -1,0 +1,152 @@
+"""`harness.scoring.parallel`: results in input order from every process, failures surface.
+
+Chunk functions tell this process from its children by pid (`_PARENT` keeps this
+process's pid in forked children too), so each test can decide where work or errors land.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Sequence
+
+import pytest
+
+from harness.scoring import parallel
+from harness.scoring.parallel import decide_processes, fork_map, ordered_map, pool_map
+
+_PARENT = os.getpid()
+
+needs_fork = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="fork start method only"
+)
+
+
+def _squares(chunk: Sequence[int]) -> list[int]:
+    return [x * x for x in chunk]
+
+
+def _slow_pids(chunk: Sequence[int]) -> list[tuple[int, int]]:
+    """Slow enough per chunk that every process gets some of the batch."""
+    time.sleep(0.002)
+    return [(os.getpid(), x) for x in chunk]
+
+
+def _fail_in_child(chunk: Sequence[int]) -> list[int]:
+    if os.getpid() != _PARENT:
+        raise ValueError(f"bad item near {chunk[0]}")
+    time.sleep(0.002)  # leave the children time to claim chunks
+    return list(chunk)
+
+
+class _Unpicklable(Exception):
+    """An error that cannot travel back from a child (it holds a lock)."""
+
+    def __init__(self) -> None:
+        super().__init__("holds a lock")
+        self.lock = threading.Lock()
+
+
+def _unpicklable_in_child(chunk: Sequence[int]) -> list[int]:
+    if os.getpid() != _PARENT:
+        raise _Unpicklable()
+    time.sleep(0.002)
+    return list(chunk)
+
+
+def _die_in_child(chunk: Sequence[int]) -> list[int]:
+    if os.getpid() != _PARENT:
+        os._exit(7)
+    time.sleep(0.002)
+    return list(chunk)
+
+
+def _fail_in_parent(chunk: Sequence[int]) -> list[int]:
+    if os.getpid() == _PARENT:
+        raise KeyError("parent side")
+    time.sleep(0.05)
+    return list(chunk)
+
+
+@needs_fork
+@pytest.mark.parametrize("processes", [2, 3])
+def test_fork_map_equals_serial_in_order(processes: int) -> None:
+    items = list(range(2_001))
+    assert fork_map(_squares, items, processes) == _squares(items)
+
+
+@needs_fork
+def test_fork_map_shares_the_batch_between_processes() -> None:
+    got = fork_map(_slow_pids, list(range(600)), 3)
+    assert [x for _, x in got] == list(range(600))
+    pids = {pid for pid, _ in got}
+    assert _PARENT in pids
+    assert len(pids) == 3
+    assert not multiprocessing.active_children()
+
+
+@needs_fork
+def test_child_error_is_raised_here() -> None:
+    with pytest.raises(ValueError, match="bad item near"):
+        fork_map(_fail_in_child, list(range(600)), 2)
+    assert not multiprocessing.active_children()
+
+
+@needs_fork
+def test_unpicklable_child_error_keeps_its_traceback() -> None:
+    with pytest.raises(RuntimeError, match="_Unpicklable: holds a lock"):
+        fork_map(_unpicklable_in_child, list(range(600)), 2)
+
+
+@needs_fork
+def test_child_that_dies_fails_the_call() -> None:
+    with pytest.raises(RuntimeError, match=r"died \(exit code 7\)"):
+        fork_map(_die_in_child, list(range(600)), 2)
+    assert not multiprocessing.active_children()
+
+
+@needs_fork
+def test_error_here_stops_the_children() -> None:
+    start = time.perf_counter()
+    with pytest.raises(KeyError, match="parent side"):
+        fork_map(_fail_in_parent, list(range(10_000)), 3)
+    assert not multiprocessing.active_children()
+    # The children were stopped, not waited for (their 10,000 items would take seconds).
+    assert time.perf_counter() - start < 5
+
+
+def test_pool_map_streams_in_order() -> None:
+    stream = iter(range(1_000))
+    got = [x for chunk in pool_map(_squares, stream, 2, None) for x in chunk]
+    assert got == _squares(range(1_000))
+
+
+def test_with_threads_running_a_batch_goes_to_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forking while another thread may hold a lock is unsafe: the pool path is taken."""
+
+    def no_fork(*_args: object) -> list[int]:
+        raise AssertionError("fork_map used while threads run")
+
+    monkeypatch.setattr(parallel, "fork_map", no_fork)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not parallel.fork_is_safe()
+        assert list(ordered_map(_squares, list(range(700)), 2)) == _squares(range(700))
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_decide_processes() -> None:
+    cores = parallel.available_cores()
+    many = cores if cores > 1 else 1
+    assert decide_processes([1, 2, 3], None, 2)[1] == many
+    assert decide_processes([1, 2], None, 2)[1] == 1
+    assert decide_processes([1, 2], 3, 2)[1] == 3
+    stream, processes = decide_processes(iter(range(5)), None, 2)
+    assert processes == many
+    assert list(stream) == list(range(5))  # the buffered head is not lost
