@@ -5,9 +5,10 @@ the editor's summary with all four ROUGE types, by the harness and by `rouge_sco
 the same `ArabicTokenizer` (rougeLsum fed `tokenizer.sentence_texts`, one per line); values must
 agree to 1e-12. Both timings include tokenization (`rouge_score` tokenizes inside `score`).
 `rouge-score-rs`, if installed, is timed the same way. Harness rows: one process, k processes,
-and the default `score_batch` (which uses every core from `PARALLEL_THRESHOLD` pairs on).
-A streaming run then pushes ``--stream`` pairs through `iter_scores` to show throughput and
-that memory stays flat.
+and the default `score_batch` (which uses every core from `PARALLEL_THRESHOLD` pairs on; an
+in-memory batch is shared with forked children). A streaming run then pushes ``--stream``
+pairs from an iterator through `iter_scores` (the process-pool path, chunk by chunk) to show
+throughput and that memory stays flat.
 
 Run: ``.venv/bin/python benchmarks/rouge_speed.py [--data F] [--stream N] [--processes K]``
 """
