@@ -4,4 +4,5 @@ import sys
 
 from harness.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # worker processes started by spawn/forkserver import this module
+    sys.exit(main())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,27 @@ def test_python_dash_m_and_console_script(tmp_path: Path) -> None:
         )
         assert done.returncode == 0, done.stderr
         assert "seed_summarization" in done.stdout
+
+
+def test_cli_run_scores_on_forked_processes(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The progress display must not keep a thread alive while a run is scored: with one,
+    forking is unsafe and scoring would start fresh interpreters (about a second each)."""
+    from rich.live import _RefreshThread
+
+    from harness.scoring import parallel
+
+    seen: list[tuple[int, bool]] = []
+    fork_map = parallel.fork_map
+
+    def spy(fn, items, processes):  # type: ignore[no-untyped-def]
+        refreshing = any(isinstance(t, _RefreshThread) for t in threading.enumerate())
+        seen.append((len(items), refreshing))
+        return fork_map(fn, items, processes)
+
+    monkeypatch.setattr(parallel, "fork_map", spy)
+    monkeypatch.setattr(parallel, "available_cores", lambda: 2)
+    monkeypatch.setattr(parallel, "fork_is_safe", lambda: True)  # other tests' threads aside
+    assert run_seed(["marsum_headlines"], tmp_path, capsys) == 0
+    assert seen == [(983, False)]

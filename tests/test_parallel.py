@@ -78,6 +78,13 @@ def test_fork_map_equals_serial_in_order(processes: int) -> None:
 
 
 @needs_fork
+def test_empty_batch_starts_nothing() -> None:
+    assert fork_map(_squares, [], 3) == []
+    assert list(ordered_map(_squares, [], 2)) == []
+    assert not multiprocessing.active_children()
+
+
+@needs_fork
 def test_fork_map_shares_the_batch_between_processes() -> None:
     got = fork_map(_slow_pids, list(range(600)), 3)
     assert [x for _, x in got] == list(range(600))
@@ -102,7 +109,7 @@ def test_unpicklable_child_error_keeps_its_traceback() -> None:
 
 @needs_fork
 def test_child_that_dies_fails_the_call() -> None:
-    with pytest.raises(RuntimeError, match=r"died \(exit code 7\)"):
+    with pytest.raises(RuntimeError, match=r"worker process died \(exit code 7\)"):
         fork_map(_die_in_child, list(range(600)), 2)
     assert not multiprocessing.active_children()
 

@@ -39,6 +39,8 @@ ChunkFn = Callable[[Sequence[T]], list[R]]
 CHUNK_SIZE = 128
 # Smallest chunk a batch's tail is cut into: about a millisecond of scoring.
 MIN_CHUNK_SIZE = 16
+# Seconds to wait for the claim lock before concluding that its holder was killed.
+LOCK_TIMEOUT = 30.0
 
 
 def available_cores() -> int:
@@ -92,20 +94,30 @@ def _guided_size(remaining: int, processes: int) -> int:
 
 def fork_map(fn: ChunkFn[T, R], items: Sequence[T], processes: int) -> list[R]:
     """`ordered_map` of a batch by this process and ``processes - 1`` forked children."""
+    if not items:
+        return []
     context = multiprocessing.get_context("fork")
     lock = context.Lock()
     claimed = context.RawValue("q", 0)  # items handed out so far
 
+    total = len(items)
+
+    def claim() -> tuple[int, int]:
+        """The next chunk ``[start, stop)``; empty once the whole batch is handed out."""
+        # The critical section takes microseconds: a holder gone for long was killed.
+        if not lock.acquire(timeout=LOCK_TIMEOUT):
+            raise RuntimeError("a worker process died while claiming work")
+        try:
+            start = claimed.value
+            stop = min(start + _guided_size(total - start, processes), total)
+            claimed.value = max(start, stop)
+        finally:
+            lock.release()
+        return start, stop
+
     def claims() -> Iterator[tuple[int, int]]:
-        total = len(items)
-        while True:
-            with lock:
-                start = claimed.value
-                stop = min(start + _guided_size(total - start, processes), total)
-                claimed.value = max(stop, start)
-            if start >= total:
-                return
-            yield start, stop
+        while (chunk := claim())[0] < chunk[1]:
+            yield chunk
 
     def child(sender: Connection) -> None:
         try:
@@ -116,7 +128,7 @@ def fork_map(fn: ChunkFn[T, R], items: Sequence[T], processes: int) -> list[R]:
         sender.close()
 
     children: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
-    results: list[Any] = [None] * len(items)
+    results: list[Any] = [None] * total
     failed = True
     try:
         for _ in range(processes - 1):
@@ -132,9 +144,8 @@ def fork_map(fn: ChunkFn[T, R], items: Sequence[T], processes: int) -> list[R]:
                 outcome = receiver.recv()
             except EOFError:
                 process.join()
-                raise RuntimeError(
-                    f"a scoring process died (exit code {process.exitcode})"
-                ) from None
+                code = process.exitcode
+                raise RuntimeError(f"a worker process died (exit code {code})") from None
             if isinstance(outcome, BaseException):
                 raise outcome
             for start, values in outcome:
@@ -142,8 +153,7 @@ def fork_map(fn: ChunkFn[T, R], items: Sequence[T], processes: int) -> list[R]:
         failed = False
     finally:
         if failed:
-            with lock:
-                claimed.value = len(items)  # nothing more for anyone
+            claimed.value = total  # nothing more for anyone
         for process, receiver in children:
             receiver.close()
             if failed:
