@@ -6,6 +6,7 @@ process's pid in forked children too), so each test can decide where work or err
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -74,19 +75,19 @@ def _fail_in_parent(chunk: Sequence[int]) -> list[int]:
 @pytest.mark.parametrize("processes", [2, 3])
 def test_fork_map_equals_serial_in_order(processes: int) -> None:
     items = list(range(2_001))
-    assert fork_map(_squares, items, processes) == _squares(items)
+    assert list(fork_map(_squares, items, processes)) == _squares(items)
 
 
 @needs_fork
 def test_empty_batch_starts_nothing() -> None:
-    assert fork_map(_squares, [], 3) == []
+    assert list(fork_map(_squares, [], 3)) == []
     assert list(ordered_map(_squares, [], 2)) == []
     assert not multiprocessing.active_children()
 
 
 @needs_fork
 def test_fork_map_shares_the_batch_between_processes() -> None:
-    got = fork_map(_slow_pids, list(range(600)), 3)
+    got = list(fork_map(_slow_pids, list(range(600)), 3))
     assert [x for _, x in got] == list(range(600))
     pids = {pid for pid, _ in got}
     assert _PARENT in pids
@@ -97,20 +98,20 @@ def test_fork_map_shares_the_batch_between_processes() -> None:
 @needs_fork
 def test_child_error_is_raised_here() -> None:
     with pytest.raises(ValueError, match="bad item near"):
-        fork_map(_fail_in_child, list(range(600)), 2)
+        list(fork_map(_fail_in_child, list(range(600)), 2))
     assert not multiprocessing.active_children()
 
 
 @needs_fork
 def test_unpicklable_child_error_keeps_its_traceback() -> None:
     with pytest.raises(RuntimeError, match="_Unpicklable: holds a lock"):
-        fork_map(_unpicklable_in_child, list(range(600)), 2)
+        list(fork_map(_unpicklable_in_child, list(range(600)), 2))
 
 
 @needs_fork
 def test_child_that_dies_fails_the_call() -> None:
     with pytest.raises(RuntimeError, match=r"worker process died \(exit code 7\)"):
-        fork_map(_die_in_child, list(range(600)), 2)
+        list(fork_map(_die_in_child, list(range(600)), 2))
     assert not multiprocessing.active_children()
 
 
@@ -118,7 +119,7 @@ def test_child_that_dies_fails_the_call() -> None:
 def test_error_here_stops_the_children() -> None:
     start = time.perf_counter()
     with pytest.raises(KeyError, match="parent side"):
-        fork_map(_fail_in_parent, list(range(10_000)), 3)
+        list(fork_map(_fail_in_parent, list(range(10_000)), 3))
     assert not multiprocessing.active_children()
     # The children were stopped, not waited for (their 10,000 items would take seconds).
     assert time.perf_counter() - start < 5
@@ -157,3 +158,21 @@ def test_decide_processes() -> None:
     stream, processes = decide_processes(iter(range(5)), None, 2)
     assert processes == many
     assert list(stream) == list(range(5))  # the buffered head is not lost
+
+
+@needs_fork
+def test_gc_freeze_is_undone_and_a_callers_is_kept() -> None:
+    """Objects are frozen while children share this process's pages, and only then."""
+    assert gc.get_freeze_count() == 0
+    results = fork_map(_squares, list(range(500)), 2)
+    assert next(results) == 0
+    assert gc.get_freeze_count() > 0  # children have sent everything; not yet joined
+    results.close()
+    assert gc.get_freeze_count() == 0
+    assert not multiprocessing.active_children()
+    gc.freeze()
+    try:
+        assert list(fork_map(_squares, list(range(500)), 2)) == _squares(range(500))
+        assert gc.get_freeze_count() > 0  # the caller's frozen objects stay frozen
+    finally:
+        gc.unfreeze()

@@ -18,6 +18,7 @@ Either way results come back in input order, and an error in any process fails t
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -92,10 +93,14 @@ def _guided_size(remaining: int, processes: int) -> int:
 # In-memory batches: forked children, shared counter
 
 
-def fork_map(fn: ChunkFn[T, R], items: Sequence[T], processes: int) -> list[R]:
-    """`ordered_map` of a batch by this process and ``processes - 1`` forked children."""
+def fork_map(fn: ChunkFn[T, R], items: Sequence[T], processes: int) -> Iterator[R]:
+    """`ordered_map` of a batch by this process and ``processes - 1`` forked children.
+
+    Results are yielded once every process has sent its share; the children are joined only
+    when the caller has taken them all, so their exit overlaps with the caller's work.
+    """
     if not items:
-        return []
+        return
     context = multiprocessing.get_context("fork")
     lock = context.Lock()
     claimed = context.RawValue("q", 0)  # items handed out so far
@@ -120,6 +125,7 @@ def fork_map(fn: ChunkFn[T, R], items: Sequence[T], processes: int) -> list[R]:
             yield chunk
 
     def child(sender: Connection) -> None:
+        gc.freeze()  # a full collection here would touch, hence copy, every inherited page
         try:
             outcome: Any = [(start, fn(items[start:stop])) for start, stop in claims()]
         except BaseException as exc:  # report, never hang the parent
@@ -130,6 +136,11 @@ def fork_map(fn: ChunkFn[T, R], items: Sequence[T], processes: int) -> list[R]:
     children: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
     results: list[Any] = [None] * total
     failed = True
+    # The same holds for this process while children share its pages (unless the caller
+    # manages frozen objects already).
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
     try:
         for _ in range(processes - 1):
             receiver, sender = context.Pipe(duplex=False)
@@ -151,6 +162,7 @@ def fork_map(fn: ChunkFn[T, R], items: Sequence[T], processes: int) -> list[R]:
             for start, values in outcome:
                 results[start : start + len(values)] = values
         failed = False
+        yield from results
     finally:
         if failed:
             claimed.value = total  # nothing more for anyone
@@ -159,7 +171,8 @@ def fork_map(fn: ChunkFn[T, R], items: Sequence[T], processes: int) -> list[R]:
             if failed:
                 process.terminate()
             process.join()
-    return results
+        if freeze:
+            gc.unfreeze()
 
 
 def _portable(exc: BaseException) -> BaseException:
