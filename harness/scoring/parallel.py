@@ -22,6 +22,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import sys
 import threading
 import traceback
 from collections import deque
@@ -36,7 +37,7 @@ R = TypeVar("R")
 
 ChunkFn = Callable[[Sequence[T]], list[R]]
 
-# Pairs per chunk: large enough to amortize a round trip, small enough to bound memory.
+# Items per chunk: large enough to amortize a round trip, small enough to bound memory.
 CHUNK_SIZE = 128
 # Smallest chunk a batch's tail is cut into: about a millisecond of scoring.
 MIN_CHUNK_SIZE = 16
@@ -53,8 +54,14 @@ def available_cores() -> int:
 
 def fork_is_safe() -> bool:
     """Fork copies only the calling thread: a lock another thread holds at that moment
-    stays locked forever in the child, so fork only while this is the sole thread."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    stays locked forever in the child, so fork only while this is the sole thread, and
+    never on macOS, whose system libraries start threads of their own (Python's default
+    there is spawn for that reason)."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and sys.platform != "darwin"
+        and threading.active_count() == 1
+    )
 
 
 def ordered_map(
