@@ -14,7 +14,7 @@ from harness.adapters.registry import (
     parse_model_spec,
     register_adapter,
 )
-from harness.errors import AdapterError, HarnessError, InputError
+from harness.errors import AdapterError, HarnessError, InputError, ModelError
 from harness.reports.build import SCHEMA_VERSION, report_schema, validate_report
 from harness.reports.store import read_examples, read_report
 from harness.runner import RunResult, Selection, run_task
@@ -37,6 +37,7 @@ __all__ = [
     "GenerationSettings",
     "HarnessError",
     "InputError",
+    "ModelError",
     "NormalizationOptions",
     "Request",
     "Response",

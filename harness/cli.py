@@ -28,7 +28,6 @@ from harness.reports.table import results_table
 from harness.runner import RunResult, Selection, run_task
 from harness.tasks import Task, find_task, load_task, parse_task_file, task_files
 
-DEFAULT_MODELS = {"summarization": "lead", "stance": "majority"}
 console = Console(stderr=True)
 
 
@@ -56,6 +55,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--sample", type=int, help="a seeded random sample of N examples")
     run.add_argument("--seed", type=int, default=0, help="seed for --sample (recorded)")
     run.add_argument("--no-write", action="store_true", help="print results, write no report")
+    run.add_argument("--max-error-rate", type=float, default=0.0, metavar="RATE",
+                     help="exit 1 when a run's share of errored examples exceeds this "
+                          "(default 0: any errored example fails the run; reports are written)")
     add_api_arguments(run)
     run.set_defaults(func=cmd_run)
 
@@ -89,7 +91,7 @@ def _default_tasks(tasks_dir: Path) -> list[Path]:
 def _plan(tasks: list[Task], specs: list[ModelSpec]) -> list[tuple[Task, Adapter]]:
     plan = []
     for task in tasks:
-        defaults = task.spec.baselines or (DEFAULT_MODELS[task.kind],)
+        defaults = task.spec.baselines or task.spec.task_kind.default_baselines
         for spec in specs or [parse_model_spec(text) for text in defaults]:
             adapter = create_adapter(spec)
             if task.kind not in adapter.kinds:
@@ -135,6 +137,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise InputError(f"must be a positive integer, got {value}", field=f"--{name}")
+    if not 0.0 <= args.max_error_rate <= 1.0:  # NaN fails both comparisons
+        raise InputError(f"must be a rate between 0 and 1, got {args.max_error_rate}",
+                         field="--max-error-rate")
     paths = (
         [find_task(t, args.tasks_dir) for t in args.tasks]
         if args.tasks
@@ -147,10 +152,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = _plan(tasks, specs)
     results = asyncio.run(_run_all(plan, args))
     stdout_console().print(results_table(results))
-    failed = [r for r in results if r.report["summary"]["n_scored"] == 0]
-    for result in failed:
-        console.print(f"[red]{result.task.name} × {result.adapter.label}: no example scored[/]")
-    return 1 if failed else 0
+    return 1 if _failed_runs(results, args.max_error_rate) else 0
+
+
+def _failed_runs(results: Sequence[RunResult], max_error_rate: float) -> list[RunResult]:
+    """Runs that scored nothing or errored on more examples than allowed, each explained."""
+    failed = []
+    for result in results:
+        summary = result.report["summary"]
+        name = f"{result.task.name} × {result.adapter.label}"
+        if summary["n_scored"] == 0:
+            console.print(f"[red]{name}: no example scored[/]")
+        elif summary["error_rate"] > max_error_rate:
+            console.print(
+                f"[red]{name}: {summary['n_errors']} of {summary['n_examples']} examples errored "
+                f"(error rate {summary['error_rate']:.4f} > --max-error-rate {max_error_rate}); "
+                "they count as wrong (or 0) in the headline metrics. Re-running the same command "
+                "retries just those: answered examples come from the cache.[/]")
+        else:
+            continue
+        failed.append(result)
+    return failed
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:

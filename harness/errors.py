@@ -47,3 +47,11 @@ class AdapterError(HarnessError):
     """A model adapter cannot run at all (wrong key, unknown model, bad base URL)."""
 
     exit_code = 1
+
+
+class ModelError(HarnessError):
+    """One example's model call failed (transport, server, malformed answer) after retries.
+
+    Raised from `Adapter.generate`, it becomes an errored example; any other exception from an
+    adapter is a bug and stops the run.
+    """

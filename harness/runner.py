@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from harness.adapters.base import Adapter, GenerationSettings, Request, Response, TaskContext
-from harness.errors import AdapterError, InputError
+from harness.errors import InputError, ModelError
+from harness.metrics.base import Item, Metric
+from harness.metrics.registry import metrics_for
 from harness.reports.build import build_report
 from harness.reports.store import new_run_id, write_run
-from harness.scoring.bootstrap import BootstrapConfig
-from harness.scoring.task_scores import TaskScores, score_stance, score_summaries
+from harness.scoring.task_scores import aggregate, score_items
 from harness.tasks import Example, Task
-from harness.text import ArabicTokenizer
 
 
 @dataclass(frozen=True)
@@ -66,44 +66,44 @@ class RunResult:
 def build_requests(
     task: Task, examples: Sequence[Example], generation: GenerationSettings
 ) -> list[Request]:
-    labels = task.spec.stance.labels if task.kind == "stance" else ()
+    kind = task.spec.task_kind
+    labels = kind.labels(task.spec)
     return [
         Request(
             task=task.name,
             kind=task.kind,
             example_id=e.id,
             messages=task.messages(e),
-            fields=e.prompt_fields(task.kind),
+            fields=e.prompt_fields(kind.gold),
             generation=generation,
-            labels=tuple(labels),
+            labels=labels,
         )
         for e in examples
     ]
 
 
 def task_context(task: Task, examples: Sequence[Example]) -> TaskContext:
-    if task.kind != "stance":
+    """What adapters may know of the task as a whole: for labelled kinds, a label prior."""
+    kind = task.spec.task_kind
+    labels = kind.labels(task.spec)
+    if not labels or kind.label_field is None:
         return TaskContext(task=task.name, kind=task.kind)
     train = task.train_labels()
-    prior, source = (train, "train") if train else ([e.label for e in examples], "reference")
-    return TaskContext(
-        task=task.name,
-        kind=task.kind,
-        labels=tuple(task.spec.stance.labels),
-        label_prior=tuple(prior),
-        label_prior_source=source,
-    )
+    gold = [str(e.fields[kind.label_field]) for e in examples]
+    prior, source = (train, "train") if train else (gold, "reference")
+    return TaskContext(task=task.name, kind=task.kind, labels=labels,
+                       label_prior=tuple(prior), label_prior_source=source)
 
 
 async def _call(adapter: Adapter, request: Request, gate: asyncio.Semaphore) -> Response:
+    """One answer. A model failure is an errored example; any other exception is a bug and
+    stops the run with its traceback (it would otherwise turn every example into an error)."""
     async with gate:
         started = time.perf_counter()
         try:
             response = await adapter.generate(request)
-        except AdapterError:
-            raise
-        except Exception as exc:  # one example's failure must not sink the run
-            response = Response(text="", error=f"{type(exc).__name__}: {exc}")
+        except ModelError as exc:
+            response = Response(text="", error=str(exc))
         if not response.latency_s:
             response.latency_s = time.perf_counter() - started
         return response
@@ -128,38 +128,16 @@ async def generate_all(
     return list(await asyncio.gather(*(one(r) for r in requests)))
 
 
-def score(task: Task, examples: Sequence[Example], responses: Sequence[Response]) -> TaskScores:
-    outputs = [None if r.error else r.text for r in responses]
-    bootstrap = BootstrapConfig(**task.spec.metrics.bootstrap.model_dump())
-    if task.kind == "summarization":
-        rouge = task.spec.rouge
-        return score_summaries(
-            outputs,
-            [e.references for e in examples],
-            ArabicTokenizer(rouge.normalization),
-            rouge.types,
-            bootstrap,
-            articles=[e.fields["article"] for e in examples],
-        )
-    stance = task.spec.stance
-    aliases = {k: list(v) for k, v in stance.aliases.items()}
-    return score_stance(outputs, [e.label for e in examples], stance.labels, aliases, bootstrap)
-
-
-def example_records(
-    task: Task, examples: Sequence[Example], responses: Sequence[Response], scores: TaskScores
-) -> list[dict[str, Any]]:
+def example_records(task: Task, metrics: Sequence[Metric], examples: Sequence[Example],
+                    responses: Sequence[Response], scores: Sequence[dict[str, Any]]
+                    ) -> list[dict[str, Any]]:
+    """One record per example: its inputs and gold (as the kind shows them), the answer, its
+    scores and what it cost."""
+    kind = task.spec.task_kind
+    copied = [key for metric in metrics for key in metric.record_keys]
     records = []
-    for example, response, scored in zip(examples, responses, scores.per_example, strict=True):
-        record: dict[str, Any] = {"id": example.id}
-        if task.kind == "summarization":
-            record.update(article=example.fields["article"], references=example.references)
-        else:
-            record.update(
-                text=example.fields["text"],
-                target=example.fields["target"],
-                gold_label=example.label,
-            )
+    for example, response, scored in zip(examples, responses, scores, strict=True):
+        record: dict[str, Any] = {"id": example.id, **kind.record(example)}
         record.update(
             prediction=response.text,
             error=response.error,
@@ -171,9 +149,7 @@ def example_records(
             attempts=response.attempts,
             cost_usd=response.metadata.get("cost_usd"),
         )
-        if task.kind == "stance":
-            record["parsed_label"] = scored.get("parsed_label")
-            record["correct"] = scored.get("correct")
+        record.update({key: scored.get(key) for key in copied})
         records.append(record)
     return records
 
@@ -190,9 +166,13 @@ async def run_task(
     on_start: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Evaluate `adapter` on `task`; write the report under results_dir (None: don't write)."""
+    if task.kind not in adapter.kinds:
+        raise InputError(f"{adapter.adapter_name()} does not answer {task.kind} tasks "
+                         f"(it answers: {', '.join(sorted(adapter.kinds))})", field="model")
     started_at = datetime.now(UTC)
     examples = selection.apply(task.examples)
-    gen = generation or GenerationSettings(**task.spec.generation.model_dump())
+    gen = generation or task.spec.generation.settings()
+    metrics = metrics_for(task.spec)
     requests = build_requests(task, examples, gen)
     adapter.prepare(requests, task_context(task, examples))
     if on_start is not None:
@@ -200,15 +180,19 @@ async def run_task(
     responses = await generate_all(
         adapter, requests, concurrency=concurrency, on_response=on_response
     )
-    scores = score(task, examples, responses)
-    records = example_records(task, examples, responses, scores)
+    items = [Item(e.id, e.fields, None if r.error else r.text)
+             for e, r in zip(examples, responses, strict=True)]
+    scores = await score_items(metrics, items)
+    records = example_records(task, metrics, examples, responses, scores)
+    run_scores = aggregate(metrics, records, task.spec.bootstrap.config(), items, scores)
     report = build_report(
         run_id=new_run_id(started_at),
         task=task,
         adapter=adapter,
         generation=gen,
         selection=selection.describe(examples, len(task.examples)),
-        scores=scores,
+        metrics=metrics,
+        scores=run_scores,
         responses=responses,
         started_at=started_at,
         finished_at=datetime.now(UTC),

@@ -85,3 +85,19 @@ STANCE_ROWS = [
     },
     {"id": "s3", "text": "الجو جميل اليوم", "target": "NEOM", "label": "none"},
 ]
+
+
+def score_with(metric: Any, fields: list[dict[str, Any]], predictions: list[str | None],
+               bootstrap: Any) -> tuple[list[dict[str, Any]], Any]:
+    """Per-example scores and aggregates of one metric family, as a run computes them."""
+    import asyncio
+
+    from harness.metrics.base import Item
+    from harness.scoring.task_scores import aggregate, score_items
+
+    items = [Item(str(i), f, p) for i, (f, p) in enumerate(zip(fields, predictions, strict=True))]
+    scores = asyncio.run(score_items([metric], items))
+    records = [{"id": it.id, **it.fields, "gold_label": it.fields.get("label"),
+                "error": None if it.prediction is not None else "failed", "scores": s or None}
+               for it, s in zip(items, scores, strict=True)]
+    return scores, aggregate([metric], records, bootstrap, items, scores)

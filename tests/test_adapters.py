@@ -95,15 +95,44 @@ def test_third_party_adapter_via_entry_point(tmp_path: Path, monkeypatch) -> Non
 
 
 def test_a_failing_example_does_not_sink_the_run() -> None:
-    from harness import Adapter, Response
+    from harness import Adapter, ModelError, Response
 
     class Flaky(Adapter):
         async def generate(self, request):
             if request.example_id.endswith("gop"):
-                raise RuntimeError("server fell over")
+                raise ModelError("server fell over")
             return Response(text="favor")
 
     task = load_task(TASKS / "seed_stance.yaml")
     result = asyncio.run(run_task(task, Flaky(name="flaky"), results_dir=None))
-    assert result.report["summary"]["n_errors"] == 1
-    assert result.report["summary"]["n_scored"] == 5
+    summary, metrics = result.report["summary"], result.report["metrics"]
+    assert summary["n_errors"] == 1 and summary["n_scored"] == 5
+    # Gold: 3 favor / 3 against, the GOP one is favor. Answered: 2 of 5 right; the errored
+    # example counts as wrong (and invalid) in the headline, not in the answered-only values.
+    assert metrics["accuracy"]["value"] == pytest.approx(2 / 6)
+    assert metrics["invalid_rate"]["value"] == pytest.approx(1 / 6)
+    answered = result.report["metrics_answered"]
+    assert answered["accuracy"]["value"] == pytest.approx(2 / 5)
+    assert answered["invalid_rate"]["value"] == 0.0
+
+
+def test_a_bug_in_an_adapter_stops_the_run_with_its_traceback() -> None:
+    from harness import Adapter, Response
+
+    class Buggy(Adapter):
+        async def generate(self, request):
+            if request.example_id.endswith("gop"):
+                return Response(text=request.missing_attribute)
+            return Response(text="favor")
+
+    task = load_task(TASKS / "seed_stance.yaml")
+    with pytest.raises(AttributeError, match="missing_attribute"):
+        asyncio.run(run_task(task, Buggy(name="buggy"), results_dir=None))
+
+
+def test_an_adapter_for_another_kind_is_refused_not_errored() -> None:
+    from harness import InputError
+
+    task = load_task(TASKS / "seed_stance.yaml")
+    with pytest.raises(InputError, match="lead does not answer stance tasks"):
+        asyncio.run(run_task(task, create_adapter("lead"), results_dir=None))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from harness.metrics.diagnostics import Diagnostics
+from harness.metrics.rouge import Rouge, RougeSettings
 from harness.scoring.bootstrap import BootstrapConfig
 from harness.scoring.diagnostics import (
     aggregate_diagnostics,
@@ -15,7 +17,6 @@ from harness.scoring.diagnostics import (
     token_diagnostics,
     unsupported_numbers,
 )
-from harness.scoring.task_scores import score_summaries
 from harness.text import ArabicTokenizer, NormalizationOptions
 
 TOK = ArabicTokenizer()
@@ -99,17 +100,22 @@ def test_aggregate_means_and_flag_share() -> None:
 
 
 def test_score_summaries_reports_diagnostics_outside_metrics() -> None:
-    scores = score_summaries(
-        ["ذهب الولد إلى المدرسة صباحاً", None],
-        [["ذهب الولد"], ["عاد"]],
-        TOK,
-        ("rouge1",),
-        BootstrapConfig(resamples=100),
-        articles=[ARTICLE, ARTICLE],
-    )
-    assert scores.per_example[0]["diagnostics"]["coverage"] == 1.0
-    assert scores.per_example[1] == {}  # failed call: not scored, no diagnostics
+    import asyncio
+
+    from harness.metrics.base import Item
+    from harness.scoring.task_scores import aggregate, score_items
+
+    metrics = [Rouge(RougeSettings(types=("rouge1",))), Diagnostics()]
+    items = [Item("a", {"article": ARTICLE, "references": ["ذهب الولد"]},
+                  "ذهب الولد إلى المدرسة صباحاً"),
+             Item("b", {"article": ARTICLE, "references": ["عاد"]}, None)]
+    per_example = asyncio.run(score_items(metrics, items))
+    records = [{"id": "a", "error": None, "scores": per_example[0]},
+               {"id": "b", "error": "failed", "scores": None}]
+    scores = aggregate(metrics, records, BootstrapConfig(resamples=100), items, per_example)
+    assert per_example[0]["diagnostics"]["coverage"] == 1.0
+    assert per_example[1] == {}  # failed call: not scored, no diagnostics
     diag = scores.details["diagnostics"]
     assert diag["predictions"]["n"] == 1 and diag["references"]["n"] == 1
     assert diag["references"]["mean_compression"] == pytest.approx(12 / 2)
-    assert not any(name.startswith(("coverage", "density", "mean_")) for name in scores.metrics)
+    assert not any(name.startswith(("coverage", "density", "mean_")) for name in scores.values)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import REPO, TASKS, write_jsonl
 
-from harness import read_examples, read_report, validate_report
+from harness import SCHEMA_VERSION, read_examples, read_report, validate_report
 from harness.cli import main
 from harness.jsonio import file_hash
 
@@ -72,7 +72,7 @@ def test_seed_tasks_run_with_offline_baselines(default_run) -> None:
 
 def test_report_records_provenance(default_run) -> None:
     report = default_run["seed_summarization", "lead"]
-    assert report["schema_version"] == "1.0"
+    assert report["schema_version"] == SCHEMA_VERSION
     assert report["task"]["hash"].startswith("sha256:")
     assert report["harness"]["git"]["commit"]  # the checkout is a git repo
     assert report["environment"]["packages"]["rouge-score"]
@@ -153,12 +153,14 @@ def test_replay_missing_ids_are_reported_not_skipped(tmp_path: Path, capsys) -> 
             {"id": "not-in-task", "prediction": "x"},
         ],
     )
-    assert (
-        run_seed(
-            ["seed_stance"], str(tmp_path / "r"), capsys, "--model", f"replay:partial,path={preds}"
-        )
-        == 0
-    )
+    # Errored examples fail the run (exit 1) unless --max-error-rate allows them; the report
+    # is written either way.
+    assert main(["run", "seed_stance", "--tasks-dir", str(TASKS), "--results-dir",
+                 str(tmp_path / "r"), "--model", f"replay:partial,path={preds}"]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "4 of 6 examples errored" in err and "retries just those" in err
+    assert run_seed(["seed_stance"], str(tmp_path / "r2"), capsys, "--model",
+                    f"replay:partial,path={preds}", "--max-error-rate", "0.7") == 0
     report = reports_in(tmp_path / "r")["seed_stance", "partial"]
     assert report["summary"] == {
         "n_examples": 6,
@@ -168,9 +170,13 @@ def test_replay_missing_ids_are_reported_not_skipped(tmp_path: Path, capsys) -> 
     }
     assert len(report["model"]["settings"]["missing_ids"]) == 4
     assert report["model"]["settings"]["unused_ids"] == ["not-in-task"]
-    # the unparseable answer is invalid (wrong), never guessed
-    assert report["metrics"]["invalid_rate"]["value"] == pytest.approx(0.5)
-    assert report["metrics"]["accuracy"]["value"] == pytest.approx(0.5)
+    # the unparseable answer is invalid (wrong), never guessed; the four missing ids count as
+    # wrong in the headline values, which a replay lacking ids can no longer inflate
+    answered = report["metrics_answered"]
+    assert answered["invalid_rate"]["value"] == pytest.approx(0.5)
+    assert answered["accuracy"]["value"] == pytest.approx(0.5)
+    assert report["metrics"]["invalid_rate"]["value"] == pytest.approx(5 / 6)
+    assert report["metrics"]["accuracy"]["value"] == pytest.approx(1 / 6)
     examples = read_examples(report["_path"], report)
     errors = [e for e in examples if e["error"]]
     assert len(errors) == 4 and all(e["scores"] is None for e in errors)

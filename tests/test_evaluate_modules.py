@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import REPO, TASKS
+from helpers import REPO, TASKS, score_with
 
 from harness.evaluate_modules import MODULES, module_path
+from harness.metrics.rouge import Rouge, RougeSettings
+from harness.metrics.stance import Stance, StanceSettings
 from harness.scoring.bootstrap import BootstrapConfig
-from harness.scoring.task_scores import score_stance, score_summaries
 from harness.tasks import load_task
 from harness.text import ArabicTokenizer, NormalizationOptions
 
@@ -49,14 +50,14 @@ def summarization_job() -> tuple[list[str], list[list[str]]]:
     tokenizer = ArabicTokenizer()
     examples = task.examples[:40]
     predictions = [tokenizer.sentences(e.fields["article"])[0] for e in examples]
-    return predictions, [e.references for e in examples]
+    return predictions, [e.fields["references"] for e in examples]
 
 
 @pytest.fixture(scope="module")
 def offline_results(tmp_path_factory: pytest.TempPathFactory) -> dict:
     predictions, references = summarization_job()
     stance_task = load_task(TASKS / "arabicstancex.yaml")
-    gold = [e.label for e in stance_task.examples[:70]]
+    gold = [e.fields["label"] for e in stance_task.examples[:70]]
     answers = [STANCE_ANSWERS[i % len(STANCE_ANSWERS)] for i in range(len(gold))]
     job = {
         "predictions": predictions,
@@ -65,7 +66,7 @@ def offline_results(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "normalization": NORMALIZATION,
         "answers": answers,
         "gold": gold,
-        "aliases": {k: list(v) for k, v in stance_task.spec.stance.aliases.items()},
+        "aliases": {k: list(v) for k, v in stance_task.spec.metric_settings("stance").aliases.items()},
     }
     home = tmp_path_factory.mktemp("hf")
     env = dict(
@@ -100,30 +101,33 @@ def test_module_paths_exist() -> None:
 
 def test_rouge_module_matches_harness(offline_results: dict) -> None:
     job = offline_results["job"]
-    tokenizer = ArabicTokenizer(NormalizationOptions(**NORMALIZATION))
-    harness_scores = score_summaries(job["predictions"], job["references"], tokenizer, TYPES, BOOT)
+    rouge = Rouge(RougeSettings(types=TYPES, normalization=NormalizationOptions(**NORMALIZATION)))
+    _, harness_scores = score_with(rouge, [{"references": r} for r in job["references"]],
+                                   job["predictions"], BOOT)
     got = offline_results["out"]["rouge"]
-    assert set(got) == set(harness_scores.metrics)
-    for name, metric in harness_scores.metrics.items():
+    assert set(got) == set(harness_scores.values)
+    for name, metric in harness_scores.values.items():
         assert got[name] == pytest.approx(metric["value"], abs=1e-12), name
     assert 0 < got["rouge1"] < 1
 
 
 def test_rouge_module_per_example(offline_results: dict) -> None:
     job = offline_results["job"]
-    scores = score_summaries(
-        job["predictions"][:3], job["references"][:3], ArabicTokenizer(), ("rouge1",), BOOT
-    )
-    expected = [s["rouge1"]["fmeasure"] for s in scores.per_example]
+    scores, _ = score_with(Rouge(RougeSettings(types=("rouge1",))),
+                           [{"references": r} for r in job["references"][:3]],
+                           job["predictions"][:3], BOOT)
+    expected = [s["rouge1"]["fmeasure"] for s in scores]
     assert offline_results["out"]["rouge_per_example"]["rouge1"] == pytest.approx(expected)
 
 
 def test_stance_module_matches_harness(offline_results: dict) -> None:
     job = offline_results["job"]
     labels = ("favor", "against", "none")
-    harness_scores = score_stance(job["answers"], job["gold"], labels, job["aliases"], BOOT)
+    stance = Stance(StanceSettings(labels=labels, aliases=job["aliases"]))
+    _, harness_scores = score_with(stance, [{"label": g} for g in job["gold"]], job["answers"],
+                                   BOOT)
     got = offline_results["out"]["stance"]
-    for name, metric in harness_scores.metrics.items():
+    for name, metric in harness_scores.values.items():
         assert got[name] == pytest.approx(metric["value"], abs=1e-12), name
     assert got["invalid_rate"] > 0  # "لا أعرف" and "" are invalid, never guessed
     assert got["per_class"] == harness_scores.details["per_class"]

@@ -389,7 +389,7 @@ REAL_OUTPUTS: list[tuple[str, str | None]] = [
 def test_real_small_model_outputs_parse(text: str, label: str | None) -> None:
     from harness.scoring.labels import parse_label
 
-    stance = load_task(TASKS / "seed_stance.yaml").spec.stance
+    stance = load_task(TASKS / "seed_stance.yaml").spec.metric_settings("stance")
     aliases = {k: list(v) for k, v in stance.aliases.items()}
     assert parse_label(text, stance.labels, aliases) == label
 

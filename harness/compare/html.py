@@ -12,6 +12,7 @@ import hashlib
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from markupsafe import Markup
 from harness.compare import plots
 from harness.compare.markdown import METHOD_NAMES, num, p_text, verdict
 from harness.compare.stats import TaskComparison
+from harness.kinds.registry import kind_view
+from harness.metrics.registry import metrics_from_report
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -77,13 +80,15 @@ def _task_view(c: TaskComparison, index: int, max_examples: int) -> dict[str, An
         "c": c,
         "n": len(c.comparability.common_ids),
         "problems": c.comparability.lines(c.task, c.baseline.label),
-        "tests": [(run, r, verdict(r)) for run in c.others for r in c.tests[run.label]],
+        "tests": [(run, r, verdict(r, c.higher_is_better(r.metric)))
+                  for run in c.others for r in c.tests[run.label]],
         "plots": [p for p in (
-            ("Metrics with 95% confidence intervals", plots.metric_bars(c)),
-            ("Stance confusion matrices", plots.confusion_matrices(c)
-             if c.kind == "stance" else None),
+            ("Metrics with confidence intervals", plots.metric_bars(c)),
+            ("Confusion matrices", plots.confusion_matrices(c)),
             (f"Per-example {c.primary} distribution", plots.score_distribution(c)),
         ) if p[1] is not None],
+        "view": partial(kind_view, c.kind),
+        "record_keys": [k for m in metrics_from_report(c.baseline.report) for k in m.record_keys],
         "sort_value": _sort_value,
     }
 

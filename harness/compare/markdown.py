@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from harness.compare.stats import TaskComparison, higher_is_better
+from harness.compare.stats import TaskComparison
 from harness.scoring.significance import PairedResult
 
 GITHUB_COMMENT_LIMIT = 60_000  # GitHub rejects comments over 65,536 characters
@@ -49,13 +49,13 @@ def testable(result: PairedResult) -> bool:
     return result.method == "mcnemar_exact" or result.n >= MIN_BOOTSTRAP_PAIRS
 
 
-def verdict(result: PairedResult, alpha: float = 0.05) -> str:
+def verdict(result: PairedResult, higher_is_better: bool = True, alpha: float = 0.05) -> str:
     """Plain-words reading of a paired result for the candidate."""
     if not testable(result):
         return f"too few pairs to test (n < {MIN_BOOTSTRAP_PAIRS})"
     if not math.isfinite(result.p_value) or result.p_value >= alpha or result.difference == 0:
         return "no significant difference"
-    better = (result.difference > 0) == higher_is_better(result.metric)
+    better = (result.difference > 0) == higher_is_better
     return "better ▲" if better else "worse ▼"
 
 
@@ -93,10 +93,10 @@ def task_markdown(c: TaskComparison, top: int = 5) -> list[str]:
                     f"| {md(run.label)} | {md(r.metric)} | {num(r.difference, signed=True)} | "
                     f"[{num(r.ci_low, signed=True)}, {num(r.ci_high, signed=True)}] | "
                     f"{p_text(r.p_value)} | {METHOD_NAMES.get(r.method, r.method)} | {r.n} | "
-                    f"{verdict(r)} |")
+                    f"{verdict(r, c.higher_is_better(r.metric))} |")
             if c.dropped.get(run.label):
-                lines.append(f"| {md(run.label)} | *{c.dropped[run.label]} example(s) unscored "
-                             "in one of the two runs, left out* ||||||| |")
+                lines.append(f"| {md(run.label)} | *{c.dropped[run.label]} example(s) missing "
+                             "from one of the two runs, left out* ||||||| |")
         lines.append("")
         lines += _largest(c, top)
     return lines
@@ -106,7 +106,7 @@ def _largest(c: TaskComparison, top: int) -> list[str]:
     moved = [row for row in c.examples if row.max_abs_diff > 0][:top]
     if not moved:
         return []
-    metric = "correct" if c.kind == "stance" else f"{c.primary} F1"
+    metric = c.primary
     out = [f"Largest per-example differences in {md(metric)} (full texts in the HTML report):",
            "", "| example | " + " | ".join(f"Δ {md(r.label)}" for r in c.others) + " |",
            "|---|" + "---|" * len(c.others)]

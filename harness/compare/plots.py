@@ -23,7 +23,8 @@ import numpy as np
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
-from harness.compare.stats import TaskComparison, rouge_values
+from harness.compare.stats import TaskComparison
+from harness.metrics.registry import metrics_from_report
 
 _RC = {
     "svg.fonttype": "path",
@@ -58,7 +59,7 @@ def _label(text: str) -> str:
 
 
 def metric_bars(comparison: TaskComparison) -> Markup:
-    """Grouped bars per metric, one bar per run, whiskers at the 95% CI."""
+    """Grouped bars per metric, one bar per run, whiskers at the CI."""
     metrics, runs = comparison.metrics, comparison.runs
     with plt.rc_context(_RC):
         fig, ax = plt.subplots(figsize=(max(5.0, 1.3 * len(metrics) * max(1, len(runs)) / 2), 3.4))
@@ -79,23 +80,25 @@ def metric_bars(comparison: TaskComparison) -> Markup:
                    label=_label(run.label), error_kw={"elinewidth": 1, "ecolor": "#222"})
         ax.set_xticks(x, [_label(m) for m in metrics])
         ax.set_ylim(0, 1.05)
-        ax.set_ylabel("score (95% CI)")
+        ax.set_ylabel(f"score ({comparison.config.confidence:.0%} CI)")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(4, len(runs)),
                   frameon=False)
         return figure_svg(fig, f"bars-{comparison.task}")
 
 
 def confusion_matrices(comparison: TaskComparison) -> Markup | None:
-    """One heat map per run: rows gold labels, columns predicted (last column invalid)."""
+    """One heat map per run from a family that has a confusion matrix (rows gold, columns
+    predicted, the last column invalid); None when no family of the task has one."""
+    families = metrics_from_report(comparison.baseline.report)
+    family = next((m for m in families if m.matrices([]) is not None), None)
+    if family is None or not comparison.examples:
+        return None
     mats = []
     for run in comparison.runs:
-        matrix = (run.report.get("details") or {}).get("confusion_matrix")
-        if matrix and not comparison.recomputed:
-            mats.append((run.label, list(matrix["labels"]), np.array(matrix["matrix"])))
-        else:
-            mats.append((run.label, *_confusion_from_records(comparison, run.label)))
-    if not mats:
-        return None
+        records = [r for r in (row.outputs[run.label] for row in comparison.examples) if r]
+        found = family.matrices(records)
+        assert found is not None
+        mats.append((run.label, found[1], np.array(found[2], dtype=int)))
     with plt.rc_context(_RC):
         fig, axes = plt.subplots(1, len(mats), figsize=(3.2 * len(mats), 3.0), squeeze=False)
         for ax, (label, columns, counts) in zip(axes[0], mats, strict=True):
@@ -112,35 +115,20 @@ def confusion_matrices(comparison: TaskComparison) -> Markup | None:
         return figure_svg(fig, f"confusion-{comparison.task}")
 
 
-def _confusion_from_records(comparison: TaskComparison, label: str
-                            ) -> tuple[list[str], np.ndarray]:
-    labels = list(((comparison.baseline.report.get("metric_settings") or {}).get("stance")
-                   or {}).get("labels", []))
-    columns = [*labels, "<invalid>"]
-    counts = np.zeros((len(labels), len(columns)), dtype=int)
-    for row in comparison.examples:
-        record = row.outputs.get(label)
-        if record is None or not record.get("scores") or row.record.get("gold_label") not in labels:
-            continue
-        predicted = record["scores"].get("parsed_label")
-        column = columns.index(predicted) if predicted in labels else len(labels)
-        counts[labels.index(row.record["gold_label"]), column] += 1
-    return columns, counts
-
-
 def score_distribution(comparison: TaskComparison) -> Markup | None:
-    """Per-example scores of the primary ROUGE metric: box plot plus the individual points."""
-    if comparison.kind != "summarization" or not comparison.examples:
+    """Per-example values of the primary metric: box plot plus the individual points (None
+    for right/wrong values, where a box says nothing the accuracy does not)."""
+    if not comparison.examples:
         return None
     series: list[np.ndarray] = []
     names: list[str] = []
     for run in comparison.runs:
-        records = [row.outputs[run.label] for row in comparison.examples]
-        scored = [r for r in records if r is not None and r.get("scores")]
-        series.append(rouge_values(scored, comparison.primary) if scored else np.array([]))
+        values = [row.scores[run.label] for row in comparison.examples]
+        series.append(np.array([v for v in values if v is not None], dtype=float))
         names.append(_label(run.label))
-    return _boxes(series, names, f"per-example {comparison.primary} F1",
-                  f"dist-{comparison.task}")
+    if all(set(np.unique(s)) <= {0.0, 1.0} for s in series):
+        return None
+    return _boxes(series, names, f"per-example {comparison.primary}", f"dist-{comparison.task}")
 
 
 def _boxes(series: Sequence[np.ndarray], names: Sequence[str], ylabel: str, salt: str) -> Markup:

@@ -21,7 +21,6 @@ from harness.compare.stats import (
     bootstrap_config,
     higher_is_better,
     paired_metric_test,
-    stance_labels,
 )
 from harness.errors import InputError
 from harness.scoring.significance import PairedResult
@@ -149,8 +148,7 @@ class _PairedCache:
             ids = [str(r["id"]) for r in self.baseline.examples or []]
             base, cur, _ = aligned_records(self.baseline, self.current, ids)
             config = bootstrap_config(self.baseline.report, self.t.resamples, self.t.seed)
-            self.results[metric] = paired_metric_test(
-                self.baseline.kind, metric, base, cur, stance_labels(self.baseline), config)
+            self.results[metric] = paired_metric_test(self.baseline, metric, base, cur, config)
         return self.results[metric]
 
 
@@ -172,7 +170,7 @@ def _against_baseline(cur: Run, base: Run, t: Thresholds, result: GateResult) ->
             result.outcomes.append(Outcome(cur.task, cur.model, metric, "skip",
                                            f"{metric} undefined in one of the runs", now, before))
             continue
-        drop = (before - now) if higher_is_better(metric) else (now - before)
+        drop = (before - now) if higher_is_better(cur.report, metric) else (now - before)
         tolerance = t.tolerances.get(metric, t.default_tolerance)
         text = (f"{metric} {_fmt(now)} vs baseline {_fmt(before)} "
                 f"(Δ {now - before:+.4f}, allowed drop {tolerance})")

@@ -15,37 +15,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.adapters.base import Adapter, GenerationSettings, Response
+from harness.metrics.base import Metric
 from harness.reports.provenance import environment, git_state, harness_version
-from harness.scoring.task_scores import TaskScores
-from harness.text import ArabicTokenizer
+from harness.scoring.task_scores import RunScores
 
 if TYPE_CHECKING:
     from harness.tasks import Task
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: metric_info, metrics_answered (errored examples count)
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 
-def metric_settings(task: Task) -> dict[str, Any]:
+def metric_settings(task: Task, metrics: Sequence[Metric]) -> dict[str, Any]:
     """The settings that decide what a metric value means (compared across runs)."""
-    settings: dict[str, Any] = {
-        "bootstrap": {"method": "percentile", **task.spec.metrics.bootstrap.model_dump()}
-    }
-    if task.kind == "summarization":
-        rouge = task.spec.rouge
-        settings["rouge"] = {
-            "types": list(rouge.types),
-            "multi_reference": "best F1 per type (rouge_score score_multi)",
-            "lsum_sentences": "normalized text split on . ! ? ؟ ۔ … and line breaks",
-            "tokenizer": ArabicTokenizer(rouge.normalization).describe(),
-        }
-    else:
-        stance = task.spec.stance
-        settings["stance"] = {
-            "labels": list(stance.labels),
-            "aliases": {k: list(v) for k, v in stance.aliases.items()},
-            "invalid": "unparseable output counts as wrong",
-        }
+    settings: dict[str, Any] = {"bootstrap": task.spec.bootstrap.config().describe()}
+    for metric in metrics:
+        recorded = metric.record_settings()
+        if recorded is not None:
+            settings[metric.name] = recorded
     return settings
 
 
@@ -80,7 +67,8 @@ def build_report(
     adapter: Adapter,
     generation: GenerationSettings,
     selection: dict[str, Any],
-    scores: TaskScores,
+    metrics: Sequence[Metric],
+    scores: RunScores,
     responses: Sequence[Response],
     started_at: datetime,
     finished_at: datetime,
@@ -105,19 +93,21 @@ def build_report(
         },
         "model": adapter.describe(),
         "generation": {**asdict(generation), "stop": list(generation.stop)},
-        "metric_settings": metric_settings(task),
-        "seed": task.spec.metrics.bootstrap.seed,
+        "metric_settings": metric_settings(task, metrics),
+        "seed": task.spec.bootstrap.seed,
         "selection": selection,
         "started_at": started_at.isoformat(),
         "finished_at": finished_at.isoformat(),
         "summary": {
             "n_examples": n,
-            "n_scored": scores.n_scored,
+            "n_scored": scores.n_answered,
             "n_errors": errors,
             "error_rate": errors / n if n else 0.0,
         },
         "usage": _usage(responses),
-        "metrics": scores.metrics,
+        "metrics": scores.values,
+        "metrics_answered": scores.answered,
+        "metric_info": scores.info,
         "details": scores.details,
     }
 

@@ -7,13 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
+from harness.metrics.registry import headline_values
+
 if TYPE_CHECKING:
     from harness.runner import RunResult
-
-HEADLINE = {
-    "summarization": ("rouge1", "rouge2", "rougeL", "rougeLsum"),
-    "stance": ("accuracy", "macro_f1", "f_avg", "invalid_rate"),
-}
 
 
 def format_value(value: float | None) -> str:
@@ -26,13 +23,13 @@ def format_ci(metric: dict[str, Any]) -> str:
 
 
 def results_table(results: Sequence[RunResult]) -> Table:
-    table = Table(title="Results (F1 for ROUGE; 95% bootstrap CI)")
-    for column in ("task", "model", "scored/n", "metric", "value", "95% CI", "report"):
+    table = Table(title="Results (headline values with seeded bootstrap CIs)")
+    for column in ("task", "model", "scored/n", "metric", "value", "CI", "report"):
         table.add_column(column, no_wrap=column != "report", overflow="fold")
     for result in results:
         report = result.report
         summary = report["summary"]
-        names = [n for n in HEADLINE[report["task"]["kind"]] if n in report["metrics"]]
+        names = headline_values(report)
         for index, name in enumerate(names):
             metric = report["metrics"][name]
             first = index == 0

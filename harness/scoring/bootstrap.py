@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where it is used: loading a task file must stay cheap
+    import numpy as np
 
 _NAN_CI: tuple[float, float] = (float("nan"), float("nan"))
+MIN_RESAMPLES = 100  # fewer resamples give percentile intervals too noisy to report
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,17 @@ class BootstrapConfig:
         }
 
 
+DEFAULT_BOOTSTRAP = BootstrapConfig()
+
+
 def resample_indices(n: int, config: BootstrapConfig) -> np.ndarray:
     """Return a ``(resamples, n)`` array of example indices drawn with replacement.
 
     Drawn from a fresh ``default_rng(config.seed)`` so that the result depends only on
     ``n`` and the config; paired tests reuse the same rows for both systems.
     """
+    import numpy as np
+
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     rng = np.random.default_rng(config.seed)
@@ -61,6 +68,8 @@ def percentile_interval(samples: np.ndarray, confidence: float) -> tuple[float, 
     NaN replicates (a statistic undefined on some resample) are dropped rather than
     poisoning the interval; if none is finite the interval is ``(nan, nan)``.
     """
+    import numpy as np
+
     values = np.asarray(samples, dtype=np.float64).ravel()
     values = values[np.isfinite(values)]
     if values.size == 0:
@@ -72,6 +81,8 @@ def percentile_interval(samples: np.ndarray, confidence: float) -> tuple[float, 
 
 def mean_ci(values: Sequence[float] | np.ndarray, config: BootstrapConfig) -> tuple[float, float]:
     """Percentile CI of the mean of per-example scores (vectorized over resamples)."""
+    import numpy as np
+
     data = np.asarray(values, dtype=np.float64).ravel()
     if data.size == 0:
         return _NAN_CI
@@ -90,6 +101,8 @@ def statistic_ci(
     For corpus-level metrics (macro-F1, corpus ROUGE) that are not a mean of per-example
     scores: ``statistic(indices)`` must compute the metric on the examples at ``indices``.
     """
+    import numpy as np
+
     if n == 0:
         return _NAN_CI
     replicates = np.fromiter(

@@ -16,10 +16,12 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, pairwise
+from typing import Literal, get_args
 
 from harness.scoring.rouge_bits import Layout, Token, layout, lcs_length, ngram_count, union_indices
 
-ROUGE_TYPES: tuple[str, ...] = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+RougeType = Literal["rouge1", "rouge2", "rougeL", "rougeLsum"]
+ROUGE_TYPES: tuple[str, ...] = get_args(RougeType)  # the one list of ROUGE types
 
 _ROUGE_N_RE = re.compile(r"rouge([0-9])")
 

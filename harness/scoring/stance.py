@@ -67,6 +67,11 @@ def _f_avg_columns(labels: Sequence[str]) -> tuple[int, int] | None:
     return None
 
 
+def f_avg_defined(labels: Sequence[str]) -> bool:
+    """F_avg (mean F1 of favor and against) needs both labels in the set."""
+    return _f_avg_columns(labels) is not None
+
+
 def _metrics_from_counts(counts: np.ndarray, labels: Sequence[str]) -> dict[str, np.ndarray]:
     """Vectorized metrics from confusion counts of shape ``(..., K, K + 1)``."""
     k = len(labels)

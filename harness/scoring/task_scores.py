@@ -1,115 +1,54 @@
-"""Task-level scoring: per-example scores and aggregates with seeded bootstrap CIs.
+"""A run's scores from its metric families: per-example scores, then aggregates from records.
 
-Pure functions over predictions and gold data. Examples whose model call failed are left out
-of the aggregates (never scored as if the model had answered), and the counts say so.
+Pure functions over predictions and per-example records. An errored example (no answer)
+counts as wrong (or 0) in the headline values; the answered-only values are kept beside them,
+and the counts say how many examples were answered.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from harness.metrics.base import Entry, Item, Metric, Record, answered
 
-from harness.scoring.bootstrap import BootstrapConfig, mean_ci
-from harness.scoring.diagnostics import aggregate_diagnostics, batch_diagnostics
-from harness.scoring.labels import parse_label
-from harness.scoring.rouge import score_batch
-from harness.scoring.stance import INVALID, stance_ci, stance_metrics
-from harness.text import ArabicTokenizer
+if TYPE_CHECKING:
+    from harness.scoring.bootstrap import BootstrapConfig
 
 
 @dataclass
-class TaskScores:
-    per_example: list[dict[str, Any]]  # aligned with the inputs; {} for unscored examples
-    metrics: dict[str, dict[str, float | None]]  # name -> {"value", "ci_low", "ci_high"}
+class RunScores:
+    """Aggregates of every family, keyed by value name, with what each value means."""
+
+    values: dict[str, Entry] = field(default_factory=dict)
+    answered: dict[str, Entry] = field(default_factory=dict)
+    info: dict[str, dict[str, Any]] = field(default_factory=dict)  # value -> family, direction
     details: dict[str, Any] = field(default_factory=dict)
-    n_scored: int = 0
+    n_answered: int = 0
 
 
-def _metric(value: float | None, ci: tuple[float, float] | None) -> dict[str, float | None]:
-    low, high = ci if ci is not None else (None, None)
-    return {"value": value, "ci_low": low, "ci_high": high}
+async def score_items(metrics: Sequence[Metric], items: Sequence[Item]) -> list[dict[str, Any]]:
+    """Every family's per-example scores merged into one dict per item ({} when errored)."""
+    merged: list[dict[str, Any]] = [{} for _ in items]
+    for metric in metrics:
+        for target, scores in zip(merged, await metric.score(items), strict=True):
+            target.update(scores)
+    return merged
 
 
-def score_summaries(
-    predictions: Sequence[str | None],
-    references: Sequence[Sequence[str]],
-    tokenizer: ArabicTokenizer,
-    rouge_types: Sequence[str],
-    bootstrap: BootstrapConfig,
-    articles: Sequence[str] | None = None,
-) -> TaskScores:
-    """ROUGE per example (best reference per type) and mean P/R/F with CIs per type.
-
-    With `articles`, also summary diagnostics (compression, extractive coverage/density, novel
-    n-grams, unsupported numbers): per example under "diagnostics", and their means (for the
-    predictions and, as a yardstick, the first references) in `details["diagnostics"]`.
-    """
-    scored = [i for i, p in enumerate(predictions) if p is not None]
-    results = score_batch(
-        [predictions[i] or "" for i in scored],
-        [references[i] for i in scored],
-        tokenizer,
-        rouge_types,
-    )
-    per_example: list[dict[str, Any]] = [{} for _ in predictions]
-    for index, result in zip(scored, results, strict=True):
-        per_example[index] = {
-            t: {"precision": s.precision, "recall": s.recall, "fmeasure": s.fmeasure}
-            for t, s in result.items()
-        }
-    metrics: dict[str, dict[str, float | None]] = {}
-    for rouge_type in rouge_types:
-        for part, suffix in (("fmeasure", ""), ("precision", "_precision"), ("recall", "_recall")):
-            values = np.array([getattr(r[rouge_type], part) for r in results], dtype=float)
-            if len(values):
-                metrics[rouge_type + suffix] = _metric(
-                    float(values.mean()), mean_ci(values, bootstrap)
-                )
-            else:
-                metrics[rouge_type + suffix] = _metric(None, None)
-    details: dict[str, Any] = {}
-    if articles is not None:
-        texts = [articles[i] for i in scored]
-        diagnostics = batch_diagnostics(texts, [predictions[i] or "" for i in scored], tokenizer)
-        for index, diag in zip(scored, diagnostics, strict=True):
-            per_example[index]["diagnostics"] = diag
-        gold = batch_diagnostics(texts, [references[i][0] for i in scored], tokenizer)
-        details["diagnostics"] = {
-            "predictions": aggregate_diagnostics(diagnostics),
-            "references": aggregate_diagnostics(gold),
-        }
-    return TaskScores(per_example, metrics, details, n_scored=len(scored))
-
-
-def score_stance(
-    outputs: Sequence[str | None],
-    gold: Sequence[str],
-    labels: Sequence[str],
-    aliases: dict[str, Sequence[str]],
-    bootstrap: BootstrapConfig,
-) -> TaskScores:
-    """Parse outputs into labels (unparseable = invalid = wrong) and score them."""
-    scored = [i for i, o in enumerate(outputs) if o is not None]
-    parsed = [parse_label(outputs[i] or "", labels, aliases) for i in scored]
-    gold_scored = [gold[i] for i in scored]
-    per_example: list[dict[str, Any]] = [{} for _ in outputs]
-    for index, label in zip(scored, parsed, strict=True):
-        per_example[index] = {
-            "parsed_label": label if label is not None else INVALID,
-            "correct": label == gold[index],
-        }
-    if not scored:
-        names = ("accuracy", "macro_f1", "f_avg", "invalid_rate")
-        return TaskScores(per_example, {n: _metric(None, None) for n in names}, n_scored=0)
-    point = stance_metrics(gold_scored, parsed, labels)
-    intervals = stance_ci(gold_scored, parsed, labels, bootstrap)
-    metrics = {
-        name: _metric(point[name], intervals.get(name))
-        for name in ("accuracy", "macro_f1", "f_avg", "invalid_rate")
-        if point.get(name) is not None
-    }
-    details = {"per_class": point["per_class"], "confusion_matrix": point["confusion_matrix"]}
-    return TaskScores(per_example, metrics, details, n_scored=len(scored))
+def aggregate(metrics: Sequence[Metric], records: Sequence[Record], bootstrap: BootstrapConfig,
+              items: Sequence[Item] | None = None,
+              scores: Sequence[dict[str, Any]] | None = None) -> RunScores:
+    """Values with CIs from records; with the items, also details that need the examples."""
+    out = RunScores(n_answered=sum(answered(r) for r in records))
+    for metric in metrics:
+        result = metric.aggregate(records, bootstrap)
+        out.values.update(result.values)
+        out.answered.update(result.answered)
+        out.details.update(result.details)
+        out.info.update({name: value.describe(metric.name)
+                         for name, value in metric.values().items()})
+        if items is not None and scores is not None:
+            out.details.update(metric.run_details(items, scores))
+    return out

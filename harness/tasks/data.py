@@ -14,10 +14,7 @@ from typing import Any
 
 from harness.errors import InputError
 from harness.jsonio import content_hash, iter_jsonl
-from harness.tasks.spec import KIND_FIELDS, TaskSpec
-
-INPUT_FIELD = {"summarization": "article", "stance": "text"}
-GOLD_FIELDS = {"summarization": ("references",), "stance": ("label",)}
+from harness.tasks.spec import TaskSpec
 
 
 @dataclass(frozen=True)
@@ -29,17 +26,9 @@ class Example:
     location: str = ""  # "file:line" or "dataset row N", for error messages
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
-    def references(self) -> list[str]:
-        return list(self.fields["references"])
-
-    @property
-    def label(self) -> str:
-        return str(self.fields["label"])
-
-    def prompt_fields(self, kind: str) -> dict[str, Any]:
-        """Fields a model may see: everything except the gold answer."""
-        hidden = GOLD_FIELDS[kind]
+    def prompt_fields(self, gold: Iterable[str]) -> dict[str, Any]:
+        """Fields a model may see: everything except the gold answers."""
+        hidden = set(gold)
         return {k: v for k, v in {**self.extra, **self.fields}.items() if k not in hidden}
 
     def record(self) -> dict[str, Any]:
@@ -87,23 +76,10 @@ def _rows_from_jsonl(path: Path) -> Iterator[tuple[str, int | None, dict]]:
         yield str(path), line, row
 
 
-def _nonempty_text(value: Any, where: tuple[str, int | None], name: str) -> str:
-    if not isinstance(value, str):
-        raise InputError(
-            f"expected a string, got {type(value).__name__}",
-            path=where[0],
-            line=where[1],
-            field=name,
-        )
-    if not value.strip():
-        raise InputError("empty text", path=where[0], line=where[1], field=name)
-    return value
-
-
 def _map_row(spec: TaskSpec, row: dict, where: tuple[str, int | None], index: int) -> Example:
-    kind = spec.kind
+    kind = spec.task_kind
     mapped: dict[str, Any] = {}
-    for name in KIND_FIELDS[kind]:
+    for name in ("id", *kind.fields):
         column = spec.column(name)
         if column not in row:
             if name == "id" and "id" not in spec.data.fields:
@@ -119,54 +95,11 @@ def _map_row(spec: TaskSpec, row: dict, where: tuple[str, int | None], index: in
             field=spec.column("id"),
         )
     example_id = str(mapped.pop("id"))
-    if kind == "summarization":
-        mapped["article"] = _nonempty_text(mapped["article"], where, spec.column("article"))
-        refs = mapped["references"]
-        refs = [refs] if isinstance(refs, str) else refs
-        if not isinstance(refs, list) or not refs:
-            raise InputError(
-                "expected a summary string or a non-empty list of summaries",
-                path=where[0],
-                line=where[1],
-                field=spec.column("references"),
-            )
-        mapped["references"] = [
-            _nonempty_text(r, where, f"{spec.column('references')}[{i}]")
-            for i, r in enumerate(refs)
-        ]
-    else:
-        mapped["text"] = _nonempty_text(mapped["text"], where, spec.column("text"))
-        mapped["target"] = _nonempty_text(mapped["target"], where, spec.column("target"))
-        mapped["label"] = canonical_label(spec, mapped["label"], where)
-    used = {spec.column(n) for n in KIND_FIELDS[kind]}
+    fields = kind.map_row(spec, mapped, where)
+    used = {spec.column(n) for n in ("id", *kind.fields)}
     extra = {k: v for k, v in row.items() if k not in used}
     location = f"{where[0]}:{where[1]}" if where[1] is not None else where[0]
-    return Example(id=example_id, fields=mapped, location=location, extra=extra)
-
-
-def canonical_label(spec: TaskSpec, value: Any, where: tuple[str, int | None]) -> str:
-    """A gold label must be in the label set (case-insensitive, or a declared alias)."""
-    stance = spec.stance
-    column = spec.column("label")
-    if not isinstance(value, str):
-        raise InputError(
-            f"expected a label string, got {type(value).__name__}",
-            path=where[0],
-            line=where[1],
-            field=column,
-        )
-    folded = value.strip().casefold()
-    for label in stance.labels:
-        if folded == label.casefold() or folded in {
-            a.casefold() for a in stance.aliases.get(label, ())
-        }:
-            return label
-    raise InputError(
-        f"label {value!r} is not in the label set {list(stance.labels)}",
-        path=where[0],
-        line=where[1],
-        field=column,
-    )
+    return Example(id=example_id, fields=fields, location=location, extra=extra)
 
 
 def load_examples(spec: TaskSpec, task_path: Path) -> list[Example]:
@@ -198,15 +131,16 @@ def load_examples(spec: TaskSpec, task_path: Path) -> list[Example]:
 
 def load_train_labels(spec: TaskSpec, task_path: Path) -> list[str] | None:
     """Gold labels of the optional training file (a prior for the majority baseline)."""
-    if spec.data.train is None:
+    field = spec.task_kind.label_field
+    if spec.data.train is None or field is None:
         return None
     path = resolve_data_path(task_path, spec.data.train)
-    column = spec.column("label")
+    column = spec.column(field)
     labels = []
     for line, row in iter_jsonl(path):
         if column not in row:
             raise InputError("missing required field", path=path, line=line, field=column)
-        labels.append(canonical_label(spec, row[column], (str(path), line)))
+        labels.append(spec.task_kind.canonical_label(spec, row[column], (str(path), line)))
     return labels
 
 

@@ -40,13 +40,8 @@ class Task:
 
     def context(self, example: Example) -> dict[str, Any]:
         """Template variables for one example (never the gold answer)."""
-        fields = example.prompt_fields(self.kind)
-        if self.kind == "stance":
-            fields["target_name"] = self.spec.stance.target_names.get(
-                fields["target"], fields["target"]
-            )
-            fields["labels"] = list(self.spec.stance.labels)
-        return fields
+        fields = example.prompt_fields(self.spec.task_kind.gold)
+        return {**fields, **self.spec.task_kind.prompt_context(self.spec, fields)}
 
     def messages(self, example: Example) -> tuple[dict[str, str], ...]:
         context = self.context(example)

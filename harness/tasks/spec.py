@@ -8,29 +8,26 @@ models here are the single source of truth for that format; the README documents
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
 
+from harness.adapters.base import GenerationSettings
 from harness.errors import InputError
 from harness.jsonio import content_hash
+from harness.scoring.bootstrap import DEFAULT_BOOTSTRAP, MIN_RESAMPLES, BootstrapConfig
 from harness.tasks.yamlsafe import line_of, load_yaml, present_path
-from harness.text import NormalizationOptions
 
-ROUGE_TYPE_NAMES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
-METRIC_SECTIONS = ("rouge", "stance", "bootstrap")
-KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    "summarization": ("id", "article", "references"),
-    "stance": ("id", "text", "target", "label"),
-}
-
+if TYPE_CHECKING:
+    from harness.kinds.base import TaskKind
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -73,95 +70,133 @@ class PromptSpec(_Strict):
     user: str
 
 
+_GEN = GenerationSettings()  # the defaults' one home; the bounds' one home is here
+
+
 class GenerationSpec(_Strict):
-    temperature: float = Field(0.0, ge=0.0, le=2.0)
-    max_tokens: int = Field(512, gt=0)
-    top_p: float = Field(1.0, gt=0.0, le=1.0)
-    seed: int | None = 1234
-    stop: tuple[str, ...] = ()
+    """`generation:` sampling settings (overridable per run, recorded in every report)."""
 
+    temperature: float = Field(_GEN.temperature, ge=0.0, le=2.0)
+    max_tokens: int = Field(_GEN.max_tokens, gt=0)
+    top_p: float = Field(_GEN.top_p, gt=0.0, le=1.0)
+    seed: int | None = _GEN.seed
+    stop: tuple[str, ...] = _GEN.stop
 
-class RougeSpec(_Strict):
-    types: tuple[Literal["rouge1", "rouge2", "rougeL", "rougeLsum"], ...] = ROUGE_TYPE_NAMES
-    normalization: NormalizationOptions = NormalizationOptions()
-
-    @field_validator("types", mode="before")
-    @classmethod
-    def _known_types(cls, value: Any) -> Any:
-        for name in value if isinstance(value, list | tuple) else [value]:
-            if name not in ROUGE_TYPE_NAMES:
-                raise ValueError(
-                    f"unknown ROUGE type {name!r} (known: {', '.join(ROUGE_TYPE_NAMES)})"
-                )
-        return value
-
-
-class StanceSpec(_Strict):
-    labels: tuple[str, ...] = ("favor", "against", "none")
-    aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
-    target_names: dict[str, str] = Field(default_factory=dict)  # prompt wording per target
-
-    @model_validator(mode="after")
-    def _aliases_name_labels(self) -> StanceSpec:
-        unknown = sorted(set(self.aliases) - set(self.labels))
-        if unknown:
-            raise ValueError(f"aliases for labels not in the label set: {unknown}")
-        if len(set(self.labels)) != len(self.labels) or not self.labels:
-            raise ValueError("labels must be a non-empty list of distinct names")
-        return self
+    def settings(self) -> GenerationSettings:
+        return GenerationSettings(**self.model_dump())
 
 
 class BootstrapSpec(_Strict):
-    resamples: int = Field(1000, ge=100)
-    seed: int = 12345
-    confidence: float = Field(0.95, gt=0.5, lt=1.0)
+    """`metrics.bootstrap`: how every confidence interval of the task is drawn."""
+
+    resamples: int = Field(DEFAULT_BOOTSTRAP.resamples, ge=MIN_RESAMPLES)
+    seed: int = DEFAULT_BOOTSTRAP.seed
+    confidence: float = Field(DEFAULT_BOOTSTRAP.confidence, gt=0.5, lt=1.0)
+
+    def config(self) -> BootstrapConfig:
+        return BootstrapConfig(self.resamples, self.seed, self.confidence)
 
 
-class MetricsSpec(_Strict):
-    rouge: RougeSpec | None = None
-    stance: StanceSpec | None = None
-    bootstrap: BootstrapSpec = BootstrapSpec()
+def _metric_sections(value: Any) -> dict[str, Any]:
+    """`metrics:` validated section by section: `bootstrap` plus each named metric family.
+
+    The sections model is built from the registry at validation time, so a family registered
+    in code or through an entry point is accepted, and errors keep their exact location.
+    """
+    from harness.metrics.registry import METRICS
+
+    if not isinstance(value, dict):
+        raise ValueError("expected a mapping of metric sections")
+    sections: dict[str, Any] = {"bootstrap": (BootstrapSpec, BootstrapSpec())}
+    for name, cls in METRICS.available().items():
+        sections[name] = (cls.Settings | None, None)
+    model = create_model("MetricsSpec", __config__=ConfigDict(extra="forbid", frozen=True),
+                         **sections)
+    validated = model.model_validate(value)
+    return {"bootstrap": validated.bootstrap,  # type: ignore[attr-defined]
+            **{name: getattr(validated, name) for name in value if name != "bootstrap"}}
 
 
 class TaskSpec(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     version: int | str
     description: str = ""
-    kind: Literal["summarization", "stance"]
+    kind: str
     tags: tuple[str, ...] = ()
     baselines: tuple[str, ...] = ()  # model specs `harness run` uses when no --model is given
     data: DataSpec
     prompt: PromptSpec
     generation: GenerationSpec = GenerationSpec()
-    metrics: MetricsSpec = MetricsSpec()
+    metrics: dict[str, Any] = Field(default_factory=dict, validate_default=True)
+
+    _check_metrics = field_validator("metrics", mode="before")(_metric_sections)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        from harness.kinds.registry import KINDS
+
+        if value not in KINDS:
+            raise ValueError(f"unknown task kind {value!r} (known: {', '.join(KINDS.available())})")
+        return value
 
     @model_validator(mode="after")
     def _metrics_fit_kind(self) -> TaskSpec:
-        wrong = "stance" if self.kind == "summarization" else "rouge"
-        if getattr(self.metrics, wrong) is not None:
-            raise ValueError(f"metrics.{wrong} does not apply to a {self.kind} task")
-        unknown = sorted(set(self.data.fields) - set(KIND_FIELDS[self.kind]))
+        from harness.metrics.registry import METRICS
+
+        fields = ("id", *self.task_kind.fields)
+        for name in self.metrics:
+            if name == "bootstrap":
+                continue
+            missing = sorted(METRICS.get(name).requires - set(fields))
+            if missing:
+                raise ValueError(f"metrics.{name} does not apply to a {self.kind} task "
+                                 f"(it needs the fields {', '.join(missing)})")
+        unknown = sorted(set(self.data.fields) - set(fields))
         if unknown:
             raise ValueError(
                 f"data.fields maps unknown fields {unknown} "
-                f"(a {self.kind} task has: {', '.join(KIND_FIELDS[self.kind])})"
+                f"(a {self.kind} task has: {', '.join(fields)})"
             )
         return self
 
     @property
-    def rouge(self) -> RougeSpec:
-        return self.metrics.rouge or RougeSpec()
+    def task_kind(self) -> TaskKind:
+        from harness.kinds.registry import get_kind
+
+        return get_kind(self.kind)
 
     @property
-    def stance(self) -> StanceSpec:
-        return self.metrics.stance or StanceSpec()
+    def bootstrap(self) -> BootstrapSpec:
+        value = self.metrics["bootstrap"]
+        assert isinstance(value, BootstrapSpec)
+        return value
+
+    def metric_names(self) -> list[str]:
+        """The task's metric families: its kind's defaults, then any other section it sets."""
+        named = [n for n in self.metrics if n != "bootstrap"]
+        return [*self.task_kind.default_metrics,
+                *(n for n in named if n not in self.task_kind.default_metrics)]
+
+    def metric_settings(self, name: str) -> BaseModel:
+        """A family's validated settings: the task's section, else the family's defaults."""
+        from harness.metrics.registry import METRICS
+
+        value = self.metrics.get(name)
+        return value if value is not None else METRICS.get(name).Settings()
 
     def column(self, field: str) -> str:
         """The data column that holds a harness field."""
         return self.data.fields.get(field, field)
 
     def definition_hash(self) -> str:
-        return content_hash(self.model_dump(mode="json"))
+        """Hash of the definition with every default filled in (format 1, still valid)."""
+        from harness.metrics.registry import METRICS
+
+        dump = self.model_dump(mode="json")
+        absent = {n: None for n, cls in METRICS.available().items() if cls.hashed_when_absent}
+        dump["metrics"] = {**absent, **dump["metrics"]}
+        return content_hash(dump)
 
     def prompt_hash(self) -> str:
         return content_hash(self.prompt.model_dump(mode="json"))
@@ -180,7 +215,10 @@ def parse_task_file(path: Path) -> TaskSpec:
         field = ".".join(str(p) for p in loc) or None
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden" and len(loc) == 2 and loc[0] == "metrics":
-            message = f"unknown metric {loc[1]!r} (known: {', '.join(METRIC_SECTIONS)})"
+            from harness.metrics.registry import METRICS
+
+            known = ", ".join(["bootstrap", *METRICS.available()])
+            message = f"unknown metric {loc[1]!r} (known: {known})"
         elif error["type"] == "extra_forbidden":
             message = "unknown field"
         elif error["type"] == "missing":

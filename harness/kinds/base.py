@@ -1,0 +1,75 @@
+"""The task-kind component: what a row holds, what is gold, what a prompt and a record show.
+
+A kind (summarization, stance, ...) is one module holding one `TaskKind` subclass registered
+with `@register_kind("name")`. The data loader, the runner, reports and the comparison views
+ask the kind instead of branching on its name, so a new kind is one file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from harness.errors import InputError
+
+if TYPE_CHECKING:
+    from harness.tasks.data import Example
+    from harness.tasks.spec import TaskSpec
+
+Where = tuple[str, int | None]  # (file or dataset, line) of a row, for error messages
+
+
+def text_field(value: Any, where: Where, column: str) -> str:
+    """A non-empty string, else an input error naming the row and column."""
+    if not isinstance(value, str):
+        raise InputError(f"expected a string, got {type(value).__name__}",
+                         path=where[0], line=where[1], field=column)
+    if not value.strip():
+        raise InputError("empty text", path=where[0], line=where[1], field=column)
+    return value
+
+
+@dataclass(frozen=True)
+class ExampleView:
+    """How the comparison page shows one example's inputs: texts, short facts, references."""
+
+    texts: list[tuple[str, str]] = field(default_factory=list)  # (title, long text)
+    facts: list[tuple[str, str]] = field(default_factory=list)  # (name, short value)
+    references: list[str] = field(default_factory=list)
+
+
+class TaskKind:
+    """One kind of task. `fields` are the row fields (besides `id`) the data must provide."""
+
+    name: ClassVar[str]
+    fields: ClassVar[tuple[str, ...]]
+    gold: ClassVar[frozenset[str]]  # fields never shown to prompts or adapters
+    default_metrics: ClassVar[tuple[str, ...]]
+    default_baselines: ClassVar[tuple[str, ...]] = ()  # model specs when a run names none
+    label_field: ClassVar[str | None] = None  # labelled kinds: the gold label's field
+
+    def map_row(self, spec: TaskSpec, mapped: dict[str, Any], where: Where) -> dict[str, Any]:
+        """Validate and canonicalize a row's fields (raise `InputError` naming the column)."""
+        return {name: text_field(mapped[name], where, spec.column(name)) for name in self.fields}
+
+    def labels(self, spec: TaskSpec) -> tuple[str, ...]:
+        """The label set of a labelled kind (shown to adapters), () for free-text output."""
+        return ()
+
+    def canonical_label(self, spec: TaskSpec, value: Any, where: Where) -> str:
+        """A gold label as the label set names it (labelled kinds only)."""
+        raise InputError(f"a {self.name} task has no labels", path=where[0], line=where[1])
+
+    def prompt_context(self, spec: TaskSpec, fields: dict[str, Any]) -> dict[str, Any]:
+        """Template variables beyond the example's non-gold fields."""
+        return {}
+
+    def record(self, example: Example) -> dict[str, Any]:
+        """The inputs and gold answers written into each per-example record."""
+        return dict(example.fields)
+
+    def view(self, record: Mapping[str, Any]) -> ExampleView:
+        """What the comparison page shows of a record's inputs."""
+        return ExampleView(texts=[(name, str(record.get(name, ""))) for name in self.fields
+                                  if name not in self.gold])

@@ -1,0 +1,127 @@
+"""ROUGE-1/2/L/Lsum F1 (with precision and recall) over Arabic-correct tokens.
+
+Per example, the best reference per type (`rouge_score`'s `score_multi`); per run, the mean with
+a seeded bootstrap CI; between runs, a paired bootstrap of the mean difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from harness.metrics.base import Aggregate, Entry, Item, Metric, Record, Value, answered, entry
+from harness.metrics.registry import register_metric
+from harness.scoring.rouge_fast import ROUGE_TYPES, RougeType
+from harness.text import NormalizationOptions
+
+if TYPE_CHECKING:
+    from harness.scoring.bootstrap import BootstrapConfig
+    from harness.scoring.significance import PairedResult
+
+PARTS: dict[str, str] = {"": "fmeasure", "_precision": "precision", "_recall": "recall"}
+MULTI_REFERENCE_RULE = "best F1 per type (rouge_score score_multi)"
+LSUM_SENTENCE_RULE = "normalized text split on . ! ? ؟ ۔ … and line breaks"
+
+
+class RougeSettings(BaseModel):
+    """`metrics.rouge` in a task file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    types: tuple[RougeType, ...] = ROUGE_TYPES  # type: ignore[assignment]
+    normalization: NormalizationOptions = NormalizationOptions()
+
+    @field_validator("types", mode="before")
+    @classmethod
+    def _known_types(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple) and not value:
+            raise ValueError("give at least one ROUGE type")
+        for name in value if isinstance(value, list | tuple) else [value]:
+            if name not in ROUGE_TYPES:
+                raise ValueError(
+                    f"unknown ROUGE type {name!r} (known: {', '.join(ROUGE_TYPES)})")
+        return value
+
+
+def _split(name: str) -> tuple[str, str]:
+    """`rougeL` → (rougeL, fmeasure); `rougeL_precision` → (rougeL, precision)."""
+    rouge_type, _, part = name.partition("_")
+    return rouge_type, PARTS["_" + part if part else ""]
+
+
+@register_metric("rouge")
+class Rouge(Metric):
+    Settings: ClassVar[type[BaseModel]] = RougeSettings
+    requires: ClassVar[frozenset[str]] = frozenset({"references"})
+    hashed_when_absent: ClassVar[bool] = True
+    settings: RougeSettings
+
+    @classmethod
+    def from_recorded(cls, recorded: Mapping[str, Any] | None) -> Rouge:
+        return cls(RougeSettings(types=tuple((recorded or {}).get("types", ROUGE_TYPES))))
+
+    def record_settings(self) -> dict[str, Any]:
+        from harness.text import ArabicTokenizer
+
+        return {
+            "types": list(self.settings.types),
+            "multi_reference": MULTI_REFERENCE_RULE,
+            "lsum_sentences": LSUM_SENTENCE_RULE,
+            "tokenizer": ArabicTokenizer(self.settings.normalization).describe(),
+        }
+
+    def values(self) -> dict[str, Value]:
+        return {rouge_type + suffix: Value(headline=not suffix)
+                for rouge_type in self.settings.types for suffix in PARTS}
+
+    @property
+    def primary(self) -> str:
+        return "rougeL" if "rougeL" in self.settings.types else self.settings.types[0]
+
+    async def score(self, items: Sequence[Item]) -> list[dict[str, Any]]:
+        from harness.scoring.rouge import score_batch
+        from harness.text import ArabicTokenizer
+
+        done = [i for i, item in enumerate(items) if item.prediction is not None]
+        results = score_batch([items[i].prediction or "" for i in done],
+                              [items[i].fields["references"] for i in done],
+                              ArabicTokenizer(self.settings.normalization), self.settings.types)
+        out: list[dict[str, Any]] = [{} for _ in items]
+        for index, result in zip(done, results, strict=True):
+            out[index] = {t: {"precision": s.precision, "recall": s.recall,
+                              "fmeasure": s.fmeasure} for t, s in result.items()}
+        return out
+
+    def example_value(self, record: Record, name: str) -> float | None:
+        if not answered(record):
+            return 0.0
+        rouge_type, part = _split(name)
+        return float(record["scores"][rouge_type][part])
+
+    def _column(self, records: Sequence[Record], name: str) -> np.ndarray:
+        return np.array([self.example_value(r, name) for r in records], dtype=np.float64)
+
+    def aggregate(self, records: Sequence[Record], bootstrap: BootstrapConfig) -> Aggregate:
+        from harness.scoring.bootstrap import mean_ci
+
+        done = [r for r in records if answered(r)]
+
+        def mean(rows: Sequence[Record], name: str) -> Entry:
+            if not rows:
+                return entry(None)
+            values = self._column(rows, name)
+            return entry(float(values.mean()), mean_ci(values, bootstrap))
+
+        names = list(self.values())
+        return Aggregate(values={n: mean(records, n) for n in names},
+                         answered={n: mean(done, n) for n in names})
+
+    def paired_test(self, name: str, base: Sequence[Record], candidate: Sequence[Record],
+                    config: BootstrapConfig) -> PairedResult:
+        from harness.scoring.significance import paired_bootstrap_mean
+
+        return paired_bootstrap_mean(self._column(base, name), self._column(candidate, name),
+                                     config, metric=name)
