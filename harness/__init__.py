@@ -15,6 +15,10 @@ from harness.adapters.registry import (
     register_adapter,
 )
 from harness.errors import AdapterError, HarnessError, InputError, ModelError
+from harness.kinds.base import ExampleView, TaskKind, text_field
+from harness.kinds.registry import register_kind
+from harness.metrics.base import Aggregate, Item, Metric, Value, answered, entry
+from harness.metrics.registry import register_metric
 from harness.reports.build import SCHEMA_VERSION, report_schema, validate_report
 from harness.reports.store import read_examples, read_report
 from harness.runner import RunResult, Selection, run_task
@@ -31,12 +35,16 @@ __all__ = [
     "SCHEMA_VERSION",
     "Adapter",
     "AdapterError",
+    "Aggregate",
     "ArabicTokenizer",
     "BootstrapConfig",
     "Example",
+    "ExampleView",
     "GenerationSettings",
     "HarnessError",
     "InputError",
+    "Item",
+    "Metric",
     "ModelError",
     "NormalizationOptions",
     "Request",
@@ -46,19 +54,26 @@ __all__ = [
     "Selection",
     "Task",
     "TaskContext",
+    "TaskKind",
     "TaskSpec",
+    "Value",
+    "answered",
     "available_adapters",
     "create_adapter",
+    "entry",
     "load_task",
     "parse_label",
     "parse_model_spec",
     "read_examples",
     "read_report",
     "register_adapter",
+    "register_kind",
+    "register_metric",
     "report_schema",
     "run_task",
     "score_batch",
     "score_pair",
     "stance_metrics",
+    "text_field",
     "validate_report",
 ]

@@ -94,7 +94,7 @@ def _plan(tasks: list[Task], specs: list[ModelSpec]) -> list[tuple[Task, Adapter
         defaults = task.spec.baselines or task.spec.task_kind.default_baselines
         for spec in specs or [parse_model_spec(text) for text in defaults]:
             adapter = create_adapter(spec)
-            if task.kind not in adapter.kinds:
+            if not adapter.answers(task.spec.task_kind):
                 console.print(
                     f"[dim]skip {task.name} × {adapter.label}: "
                     f"{spec.adapter} does not answer {task.kind} tasks[/]"

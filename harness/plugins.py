@@ -24,7 +24,7 @@ class Registry(Generic[T]):
         self.what, self.base, self.group = what, base, group
         self._builtins = tuple(builtins)
         self._classes: dict[str, T] = {}
-        self._loaded = False
+        self._builtins_loaded = False
 
     def register(self, name: str) -> Callable[[T], T]:
         """Class decorator: make a component available under `name`."""
@@ -38,12 +38,14 @@ class Registry(Generic[T]):
 
         return decorate
 
-    def _load(self) -> None:
-        if self._loaded:
+    def _load(self, *, scan: bool = True) -> None:
+        """Import the built-ins once; scan the entry points (cheap) unless told not to."""
+        if not self._builtins_loaded:
+            self._builtins_loaded = True
+            for module in self._builtins:
+                importlib.import_module(module)
+        if not scan:
             return
-        self._loaded = True
-        for module in self._builtins:
-            importlib.import_module(module)
         for ep in entry_points(group=self.group):
             if ep.name in self._classes:
                 continue
@@ -59,12 +61,16 @@ class Registry(Generic[T]):
 
     def get(self, name: str, *, field: str | None = None) -> T:
         """The class registered as `name`; an unknown name is an input error listing the known."""
-        self._load()
+        self._load(scan=False)
+        if name not in self._classes:
+            self._load()  # installed since the last look?
         if name not in self._classes:
             known = ", ".join(sorted(self._classes)) or "none"
             raise InputError(f"unknown {self.what} {name!r} (known: {known})", field=field)
         return self._classes[name]
 
     def __contains__(self, name: object) -> bool:
-        self._load()
+        self._load(scan=False)
+        if name not in self._classes:
+            self._load()
         return name in self._classes

@@ -166,9 +166,9 @@ async def run_task(
     on_start: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Evaluate `adapter` on `task`; write the report under results_dir (None: don't write)."""
-    if task.kind not in adapter.kinds:
-        raise InputError(f"{adapter.adapter_name()} does not answer {task.kind} tasks "
-                         f"(it answers: {', '.join(sorted(adapter.kinds))})", field="model")
+    if not adapter.answers(task.spec.task_kind):
+        raise InputError(f"{adapter.adapter_name()} does not answer {task.kind} tasks",
+                         field="model")
     started_at = datetime.now(UTC)
     examples = selection.apply(task.examples)
     gen = generation or task.spec.generation.settings()

@@ -9,7 +9,10 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from harness.kinds.base import TaskKind
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,12 @@ class Response:
 class Adapter(abc.ABC):
     """Produces model outputs for prepared requests.
 
-    `kinds` names the task kinds the adapter can answer; the runner skips other pairs.
+    `kinds` names the task kinds the adapter can answer (None: any kind, e.g. a chat model);
+    the CLI skips other pairs and `run_task` refuses them.
     `settings` must never contain a secret: it is written into every report.
     """
 
-    kinds: ClassVar[frozenset[str]] = frozenset({"summarization", "stance"})
+    kinds: ClassVar[frozenset[str] | None] = None
 
     def __init__(self, name: str | None = None, **settings: Any) -> None:
         self.name = name
@@ -82,6 +86,10 @@ class Adapter(abc.ABC):
     @classmethod
     def adapter_name(cls) -> str:
         return getattr(cls, "registered_name", cls.__name__.lower())
+
+    def answers(self, kind: TaskKind) -> bool:
+        """Whether this adapter can answer tasks of `kind` (by name, or by what it needs)."""
+        return self.kinds is None or kind.name in self.kinds
 
     def prepare(self, requests: Sequence[Request], context: TaskContext) -> None:  # noqa: B027
         """Called once per task before any `generate` (e.g. to fit a label prior)."""

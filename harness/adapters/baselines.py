@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harness.kinds.base import TaskKind
 
 from harness.adapters.base import Adapter, Request, Response, TaskContext
 from harness.adapters.registry import register_adapter
@@ -16,7 +19,8 @@ from harness.text import ArabicTokenizer
 class LeadAdapter(Adapter):
     """The first k sentences of the article (LEAD-k), a strong baseline for news."""
 
-    kinds: ClassVar[frozenset[str]] = frozenset({"summarization"})
+    def answers(self, kind: TaskKind) -> bool:
+        return "article" in kind.fields and kind.label_field is None
 
     def __init__(self, name: str | None = None, k: int = 3) -> None:
         if not isinstance(k, int) or isinstance(k, bool) or k < 1:
@@ -39,7 +43,8 @@ class MajorityAdapter(Adapter):
     floor, and the report says so (`label_prior_source`).
     """
 
-    kinds: ClassVar[frozenset[str]] = frozenset({"stance"})
+    def answers(self, kind: TaskKind) -> bool:
+        return kind.label_field is not None
 
     def __init__(self, name: str | None = None) -> None:
         super().__init__(name)

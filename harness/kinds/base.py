@@ -62,8 +62,9 @@ class TaskKind:
         raise InputError(f"a {self.name} task has no labels", path=where[0], line=where[1])
 
     def prompt_context(self, spec: TaskSpec, fields: dict[str, Any]) -> dict[str, Any]:
-        """Template variables beyond the example's non-gold fields."""
-        return {}
+        """Template variables beyond the example's non-gold fields (labelled kinds: `labels`)."""
+        labels = self.labels(spec)
+        return {"labels": list(labels)} if labels else {}
 
     def record(self, example: Example) -> dict[str, Any]:
         """The inputs and gold answers written into each per-example record."""

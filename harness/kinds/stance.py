@@ -62,8 +62,8 @@ class StanceKind(TaskKind):
 
     def prompt_context(self, spec: TaskSpec, fields: dict[str, Any]) -> dict[str, Any]:
         settings = stance_settings(spec)
-        return {"target_name": settings.target_names.get(fields["target"], fields["target"]),
-                "labels": list(settings.labels)}
+        return {**super().prompt_context(spec, fields),
+                "target_name": settings.target_names.get(fields["target"], fields["target"])}
 
     def record(self, example: Example) -> dict[str, Any]:
         return {"text": example.fields["text"], "target": example.fields["target"],
