@@ -86,8 +86,8 @@ class Backend(abc.ABC):
         return ""
 
     def settings(self) -> dict[str, Any]:
-        """What the report records about this backend (never a secret)."""
-        return {"model": self.model}
+        """What the report records about this backend; extend it, never with a secret."""
+        return {"model": self.model, "endpoint": self.endpoint}
 
     def request_body(self, request: Request) -> dict[str, Any]:
         """Exactly what is sent and hashed: a chat-completions body from the request."""
