@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import inspect
 import time
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -56,7 +57,7 @@ class ModelClient:
         self, backend: Backend, *, rpm: float | None = None, max_attempts: int = 6,
         backoff: float = 1.0, max_backoff: float = 60.0, max_concurrency: int | None = None,
         cache: bool = True, cache_dir: str | None = None, refresh: bool = False,
-        price: Any = None, prices: str | None = None,
+        price: Mapping[str, Any] | None = None, prices: str | None = None,
     ) -> None:
         for option, value in (("rpm", rpm), ("max_attempts", max_attempts),
                               ("backoff", backoff), ("max_backoff", max_backoff),
@@ -211,7 +212,7 @@ class BackendAdapter(Adapter):
                              f"{self.adapter_name()}:MODEL", field="model")
         self.backend = self.backend_class(model, **options)
         self.client = ModelClient(self.backend, **layer)
-        super().__init__(name, **self.backend.settings(), **self.client.settings())
+        super().__init__(name, **{**self.backend.settings(), **self.client.settings()})
 
     @classmethod
     def accepted_options(cls) -> frozenset[str]:
