@@ -16,12 +16,8 @@ from pathlib import Path
 from rich.console import Console
 
 from harness.adapters.base import Adapter
-from harness.adapters.models_config import (
-    add_api_arguments,
-    generation_from_args,
-    specs_from_args,
-)
 from harness.adapters.registry import ModelSpec, create_adapter, parse_model_spec
+from harness.cli_models import add_api_arguments, generation_from_args, specs_from_args
 from harness.errors import HarnessError, InputError
 from harness.progress import RunProgress
 from harness.reports.table import results_table
@@ -88,7 +84,7 @@ def _default_tasks(tasks_dir: Path) -> list[Path]:
     return [p for p in task_files(tasks_dir) if parse_task_file(p).data.path is not None]
 
 
-def _plan(tasks: list[Task], specs: list[ModelSpec]) -> list[tuple[Task, Adapter]]:
+def _plan(tasks: list[Task], specs: list[ModelSpec]) -> list[tuple[Task, Adapter, ModelSpec]]:
     plan = []
     for task in tasks:
         defaults = task.spec.baselines or task.spec.task_kind.default_baselines
@@ -100,7 +96,7 @@ def _plan(tasks: list[Task], specs: list[ModelSpec]) -> list[tuple[Task, Adapter
                     f"{spec.adapter} does not answer {task.kind} tasks[/]"
                 )
                 continue
-            plan.append((task, adapter))
+            plan.append((task, adapter, spec))
     if not plan:
         raise InputError(
             "no (task, model) pair to run: no model answers these task kinds", field="--model"
@@ -108,11 +104,13 @@ def _plan(tasks: list[Task], specs: list[ModelSpec]) -> list[tuple[Task, Adapter
     return plan
 
 
-async def _run_all(plan: list[tuple[Task, Adapter]], args: argparse.Namespace) -> list[RunResult]:
+async def _run_all(
+    plan: list[tuple[Task, Adapter, ModelSpec]], args: argparse.Namespace
+) -> list[RunResult]:
     selection = Selection(limit=args.limit, sample=args.sample, seed=args.seed)
     results = []
     async with RunProgress(console) as progress:
-        for task, adapter in plan:
+        for task, adapter, spec in plan:
             bar = progress.bar(f"{task.name} × {adapter.label}")
             try:
                 results.append(
@@ -121,7 +119,7 @@ async def _run_all(plan: list[tuple[Task, Adapter]], args: argparse.Namespace) -
                         adapter,
                         selection=selection,
                         concurrency=args.concurrency,
-                        generation=generation_from_args(task, args, adapter),
+                        generation=generation_from_args(task, args, spec),
                         results_dir=None if args.no_write else args.results_dir,
                         on_start=bar.start,
                         on_response=bar.advance,

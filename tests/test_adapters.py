@@ -24,7 +24,11 @@ from harness.runner import build_requests, run_task, task_context
 def test_model_spec_parsing() -> None:
     spec = parse_model_spec("openai:gpt-4o-mini,temperature=0.2,rpm=60,stream=false")
     assert spec.adapter == "openai" and spec.name == "gpt-4o-mini"
-    assert spec.options == {"temperature": 0.2, "rpm": 60, "stream": False}
+    assert spec.options == {"rpm": 60, "stream": False}  # generation is the runner's:
+    assert spec.generation == {"temperature": 0.2}  # split off, checked, never an option
+    assert parse_model_spec("lead,temperature=0.5").label == "lead-temperature0.5"
+    with pytest.raises(InputError, match="field 'temperature'"):
+        parse_model_spec("openai:m,temperature=9")
     assert parse_model_spec("lead,k=1").label == "lead-k1"
     assert parse_model_spec("lead").label == "lead"
     assert parse_model_spec("replay:my/model,path=x").label == "my_model"

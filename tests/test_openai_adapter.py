@@ -15,9 +15,9 @@ from helpers import TASKS, stance_spec, write_jsonl, write_task
 
 from harness.adapters.base import GenerationSettings, Request, Response
 from harness.adapters.openai_compat import OpenAIAdapter
-from harness.adapters.pricing import BUILTIN_PRICES, Price, PriceTable, load_prices
 from harness.cli import main
 from harness.errors import AdapterError, InputError
+from harness.models.pricing import BUILTIN_PRICES, Price, PriceTable, load_prices
 from harness.runner import Selection, run_task
 from harness.tasks import load_task
 

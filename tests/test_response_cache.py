@@ -13,9 +13,9 @@ from fake_openai_server import FakeOpenAIServer, FaultPlan, prompt_key
 from helpers import TASKS
 
 from harness.adapters.base import GenerationSettings, Request, Response
-from harness.adapters.cache import CachedAnswer, ResponseCache, cache_key, public_base_url
 from harness.adapters.openai_compat import OpenAIAdapter
 from harness.cli import main
+from harness.models.cache import CachedAnswer, ResponseCache, cache_key, public_base_url
 
 Server = Callable[..., FakeOpenAIServer]
 MESSAGES = ({"role": "user", "content": "ما موقف الكاتب؟"},)

@@ -18,8 +18,8 @@ from fake_openai_server import FakeOpenAIServer, prompt_key
 from helpers import REPO, stance_spec, write_jsonl, write_task
 
 from harness.adapters.base import GenerationSettings
-from harness.adapters.cache import cache_key
 from harness.adapters.openai_compat import OpenAIAdapter
+from harness.models.cache import cache_key
 from harness.runner import build_requests
 from harness.tasks import load_task
 

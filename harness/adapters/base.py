@@ -1,7 +1,9 @@
 """The adapter interface: one prepared request in, one text (plus metadata) out.
 
 Small on purpose: a third-party adapter implements `generate` and is registered under a name
-(in code with `register_adapter`, or through the `harness.adapters` entry-point group).
+(in code with `register_adapter`, or through the `harness.adapters` entry-point group). A model
+behind an API is better a `harness.models.Backend` (the bare call only), which the model layer
+wraps with caching, retries, rate limits and cost accounting.
 """
 
 from __future__ import annotations

@@ -13,19 +13,39 @@ from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
 from harness.adapters.base import Adapter
+from harness.adapters.generation import check_generation, split_generation
 from harness.errors import InputError
+from harness.models.backend import Backend
 
 ENTRY_POINT_GROUP = "harness.adapters"
 _REGISTRY: dict[str, type[Adapter]] = {}
-A = TypeVar("A", bound=type[Adapter])
+A = TypeVar("A", bound=type[Adapter] | type[Backend])
+
+
+def _as_adapter(cls: object) -> type[Adapter] | None:
+    """An Adapter class as is; a Backend class wrapped in the model layer; else None."""
+    if isinstance(cls, type) and issubclass(cls, Adapter):
+        return cls
+    if isinstance(cls, type) and issubclass(cls, Backend):
+        from harness.models.layer import BackendAdapter  # tenacity: only when one is used
+
+        return BackendAdapter.wrapping(cls)
+    return None
+
+
+def _register(name: str, cls: type[Adapter]) -> None:
+    cls.registered_name = name  # type: ignore[attr-defined]
+    _REGISTRY[name] = cls
 
 
 def register_adapter(name: str) -> Callable[[A], A]:
-    """Class decorator: make an adapter available as `--model NAME`."""
+    """Class decorator: make an adapter, or a backend on the model layer, `--model NAME`."""
 
     def decorate(cls: A) -> A:
-        cls.registered_name = name  # type: ignore[attr-defined]
-        _REGISTRY[name] = cls
+        adapter = _as_adapter(cls)
+        if adapter is None:
+            raise TypeError(f"{cls!r} is neither an Adapter nor a Backend subclass")
+        _register(name, adapter)
         return cls
 
     return decorate
@@ -34,14 +54,13 @@ def register_adapter(name: str) -> Callable[[A], A]:
 def _load_entry_points() -> None:
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name not in _REGISTRY:
-            cls = ep.load()
-            if not (isinstance(cls, type) and issubclass(cls, Adapter)):
+            adapter = _as_adapter(ep.load())
+            if adapter is None:
                 raise InputError(
-                    f"entry point {ep.value!r} is not an Adapter subclass",
+                    f"entry point {ep.value!r} is not an Adapter or Backend subclass",
                     field=f"{ENTRY_POINT_GROUP}:{ep.name}",
                 )
-            cls.registered_name = ep.name  # type: ignore[attr-defined]
-            _REGISTRY[ep.name] = cls
+            _register(ep.name, adapter)
 
 
 def available_adapters() -> dict[str, type[Adapter]]:
@@ -53,9 +72,14 @@ def available_adapters() -> dict[str, type[Adapter]]:
 
 @dataclass(frozen=True)
 class ModelSpec:
+    """A model to run: its adapter, name and options, and the generation overrides that were
+    split off them (the runner's, not the adapter's: see `harness.adapters.generation`)."""
+
     adapter: str
     name: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    generation: dict[str, Any] = field(default_factory=dict)  # from the spec: wins over flags
+    config_generation: dict[str, Any] = field(default_factory=dict)  # models config: loses
 
     @property
     def label(self) -> str:
@@ -63,7 +87,8 @@ class ModelSpec:
         if self.name:
             base = self.name
         else:
-            base = "-".join([self.adapter, *(f"{k}{v}" for k, v in sorted(self.options.items()))])
+            given = {**self.options, **self.generation}
+            base = "-".join([self.adapter, *(f"{k}{v}" for k, v in sorted(given.items()))])
         return re.sub(r"[^A-Za-z0-9_.=-]+", "_", base).strip("._") or self.adapter
 
 
@@ -92,11 +117,17 @@ def parse_model_spec(text: str) -> ModelSpec:
                 f"bad model option {pair!r} in {text!r}: expected key=value", field="--model"
             )
         options[key.strip()] = _coerce(value.strip())
-    return ModelSpec(adapter=adapter, name=name or None, options=options)
+    options, generation = split_generation(options)
+    return ModelSpec(adapter=adapter, name=name or None, options=options,
+                     generation=check_generation(generation))
 
 
 def create_adapter(spec: ModelSpec | str) -> Adapter:
-    """Instantiate an adapter by spec; unknown adapters and options are usage errors."""
+    """Instantiate an adapter by spec; unknown adapters and options are usage errors.
+
+    The spec's generation overrides are not the adapter's: pass them to `run_task` as
+    `generation=effective_generation(task settings, spec.generation)`.
+    """
     spec = parse_model_spec(spec) if isinstance(spec, str) else spec
     adapters = available_adapters()
     if spec.adapter not in adapters:

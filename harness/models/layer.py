@@ -1,0 +1,242 @@
+"""The model layer: any `Backend` behind the response cache, retries, limits and cost.
+
+Evaluations are long and paid for, so every answer is cached (and committed) the moment it
+arrives, transient failures are retried by one tenacity policy, calls are spaced (`rpm`) and
+capped (`max_concurrency`), and each answer's cost comes from one price table. A failure that
+dooms every request aborts the run with an `AdapterError`; one that dooms a single request
+becomes that example's error; anything else is a bug and propagates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from harness.adapters.base import Adapter, Request, Response
+from harness.errors import AdapterError, InputError
+from harness.models.backend import (
+    TRANSPORT_ERRORS,
+    Backend,
+    FatalError,
+    ModelError,
+    RateLimited,
+    TransientError,
+    Unreachable,
+    check_positive,
+)
+from harness.models.cache import CachedAnswer, ResponseCache, cache_key
+from harness.models.pricing import Price, PriceTable, load_prices, parse_price
+from harness.models.retry import BackoffWait, RateGate
+
+# Options every backend adapter takes; the rest of a spec's options go to the backend.
+LAYER_OPTIONS = ("rpm", "max_attempts", "backoff", "max_backoff", "max_concurrency", "cache",
+                 "cache_dir", "refresh", "price", "prices")
+# This many rejected requests before any success means the settings are wrong.
+REJECTIONS_BEFORE_ABORT = 3
+MODEL_FAILURES: tuple[type[BaseException], ...] = (ModelError, *TRANSPORT_ERRORS)
+
+
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, (TransientError, *TRANSPORT_ERRORS))
+
+
+def _message(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, ModelError) else f"{type(exc).__name__}: {exc}"
+
+
+class ModelClient:
+    """One backend with cache, retries, rate and concurrency limits, and per-call cost."""
+
+    def __init__(
+        self, backend: Backend, *, rpm: float | None = None, max_attempts: int = 6,
+        backoff: float = 1.0, max_backoff: float = 60.0, max_concurrency: int | None = None,
+        cache: bool = True, cache_dir: str | None = None, refresh: bool = False,
+        price: Mapping[str, Any] | None = None, prices: str | None = None,
+    ) -> None:
+        for option, value in (("rpm", rpm), ("max_attempts", max_attempts),
+                              ("backoff", backoff), ("max_backoff", max_backoff),
+                              ("max_concurrency", max_concurrency)):
+            check_positive(value, option, optional=option in ("rpm", "max_concurrency"))
+        self.backend = backend
+        self.rpm = rpm
+        self.max_attempts = int(max_attempts)
+        self.max_concurrency = None if max_concurrency is None else int(max_concurrency)
+        self._wait = BackoffWait(initial=backoff, maximum=max_backoff)
+        self._gate = RateGate(rpm)
+        self.price: Price | None = (
+            parse_price(price, model=backend.model) if price is not None
+            else PriceTable(load_prices(prices) if prices else None).lookup(backend.model))
+        self.refresh = bool(refresh)
+        self.cache_path = ResponseCache.path_in(cache_dir) if cache else None
+        self._cache: ResponseCache | None = None
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        self._successes = 0
+        self._rejections = 0
+
+    def settings(self) -> dict[str, Any]:
+        """The layer's part of the report's model settings."""
+        return {
+            "rpm": self.rpm, "max_attempts": self.max_attempts, "backoff": self._wait.initial,
+            "max_backoff": self._wait.maximum, "max_concurrency": self.max_concurrency,
+            "cache": str(self.cache_path) if self.cache_path else None, "refresh": self.refresh,
+            "price_usd_per_1m": (None if self.price is None
+                                 else {"input": self.price.input, "output": self.price.output}),
+        }
+
+    def cache_key(self, body: dict[str, Any]) -> str:
+        return cache_key(self.backend.endpoint, body)
+
+    async def complete(self, body: dict[str, Any]) -> Response:
+        """The cached answer, else a fresh one (retried); an errored Response if it failed."""
+        key = self.cache_key(body)
+        cache = self._response_cache()
+        if cache is not None and not self.refresh:
+            hit = cache.get(key)
+            if hit is not None:
+                return self._response(hit, cached=True, attempts=0)
+        started = time.perf_counter()
+        attempts = 0
+
+        def count(state: RetryCallState) -> None:
+            nonlocal attempts
+            attempts = state.attempt_number
+
+        def before_sleep(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, RateLimited) and exc.retry_after:
+                self._gate.pause(exc.retry_after)
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.max_attempts), wait=self._wait, reraise=True,
+            retry=retry_if_exception(_transient), before=count, before_sleep=before_sleep,
+        )
+        try:
+            answer: CachedAnswer = await retrying(self._call_once, body)
+        except MODEL_FAILURES as exc:
+            return self._failed(exc, attempts, time.perf_counter() - started)
+        self._successes += 1
+        if cache is not None:
+            cache.put(key, self.backend.model, answer)
+        response = self._response(answer, cached=False, attempts=attempts)
+        response.metadata["wall_s"] = round(time.perf_counter() - started, 6)
+        return response
+
+    async def _call_once(self, body: dict[str, Any]) -> CachedAnswer:
+        async with self._slot():
+            await self._gate.wait()
+            started = time.perf_counter()
+            done = await self.backend.complete(body)
+            latency = time.perf_counter() - started
+        return CachedAnswer(done.text, done.prompt_tokens, done.completion_tokens, latency,
+                            dict(done.metadata))
+
+    def _slot(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        """The concurrency cap for the running loop (a semaphore belongs to one loop)."""
+        if self.max_concurrency is None:
+            return contextlib.nullcontext()
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            self._slots = (loop, asyncio.Semaphore(self.max_concurrency))
+        return self._slots[1]
+
+    def _response_cache(self) -> ResponseCache | None:
+        if self._cache is None and self.cache_path is not None:
+            self._cache = ResponseCache(self.cache_path)
+        return self._cache
+
+    def _response(self, answer: CachedAnswer, *, cached: bool, attempts: int) -> Response:
+        cost = (self.price.cost(answer.prompt_tokens, answer.completion_tokens)
+                if self.price else None)
+        return Response(
+            text=answer.text, latency_s=answer.latency_s, prompt_tokens=answer.prompt_tokens,
+            completion_tokens=answer.completion_tokens, cached=cached, attempts=attempts,
+            metadata={**answer.metadata,
+                      "cost_usd": None if cost is None else round(cost, 10)},
+        )
+
+    def _failed(self, exc: BaseException, attempts: int, elapsed: float) -> Response:
+        """This example's error, or AdapterError when the failure dooms every request."""
+        message = _message(exc)
+        where = self.backend.endpoint or type(self.backend).__name__
+        if isinstance(exc, FatalError):
+            raise AdapterError(message) from None
+        if not self._successes:
+            if isinstance(exc, Unreachable | ConnectionError):
+                raise AdapterError(f"cannot connect to {where} after {attempts} attempts "
+                                   f"({message}): is the server running and its address "
+                                   "(base_url) right?") from None
+            if not _transient(exc):
+                self._rejections += 1
+                if self._rejections >= REJECTIONS_BEFORE_ABORT:
+                    raise AdapterError(f"{where} rejected the first {self._rejections} "
+                                       f"requests for {self.backend.model!r} and accepted "
+                                       f"none: {message}") from None
+        if _transient(exc):
+            message = f"gave up after {attempts} attempts: {message}"
+        return Response(text="", error=message, attempts=attempts, latency_s=elapsed)
+
+    async def aclose(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
+
+
+class BackendAdapter(Adapter):
+    """An adapter made of a `Backend` and the model layer: subclass and set `backend_class`.
+
+    `--model NAME:MODEL,key=value...`: the layer's options (`LAYER_OPTIONS`) configure the
+    layer, every other option goes to the backend's constructor, which gets `model` (default:
+    the spec's name) first.
+    """
+
+    backend_class: ClassVar[type[Backend]]
+
+    def __init__(self, name: str | None = None, **options: Any) -> None:
+        if "api_key" in options:
+            raise InputError("never put a key in the model spec; set it in the environment "
+                             "(api_key_env=VAR where the backend supports it)", field="api_key")
+        unknown = sorted(set(options) - self.accepted_options())
+        if unknown:
+            raise InputError(f"{self.adapter_name()}: unknown option(s) {', '.join(unknown)}",
+                             field=unknown[0])
+        layer = {k: options.pop(k) for k in LAYER_OPTIONS if k in options}
+        model = str(options.pop("model", None) or name or "")
+        if not model:
+            raise InputError(f"{self.adapter_name()} needs a model name: "
+                             f"{self.adapter_name()}:MODEL", field="model")
+        self.backend = self.backend_class(model, **options)
+        self.client = ModelClient(self.backend, **layer)
+        super().__init__(name, **{**self.backend.settings(), **self.client.settings()})
+
+    @classmethod
+    def accepted_options(cls) -> frozenset[str]:
+        """Option names a spec may give: the layer's plus the backend constructor's."""
+        params = inspect.signature(cls.backend_class).parameters
+        return frozenset(LAYER_OPTIONS) | {name for name, p in params.items()
+                                           if p.kind is not p.VAR_KEYWORD}
+
+    @classmethod
+    def wrapping(cls, backend_class: type[Backend]) -> type[BackendAdapter]:
+        """The adapter class for a backend class registered on its own."""
+        return type(f"{backend_class.__name__}Adapter", (cls,), {
+            "backend_class": backend_class, "kinds": backend_class.kinds,
+            "__doc__": backend_class.__doc__, "__module__": backend_class.__module__})
+
+    def request_body(self, request: Request) -> dict[str, Any]:
+        """Exactly what is sent for `request` (and hashed for the cache)."""
+        return self.backend.request_body(request)
+
+    async def generate(self, request: Request) -> Response:
+        return await self.client.complete(self.request_body(request))
+
+    async def aclose(self) -> None:
+        try:
+            await self.backend.aclose()
+        finally:
+            await self.client.aclose()
