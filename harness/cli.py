@@ -109,7 +109,7 @@ def _plan(tasks: list[Task], specs: list[ModelSpec]) -> list[tuple[Task, Adapter
 async def _run_all(plan: list[tuple[Task, Adapter]], args: argparse.Namespace) -> list[RunResult]:
     selection = Selection(limit=args.limit, sample=args.sample, seed=args.seed)
     results = []
-    async with RunProgress(console) as progress:
+    with RunProgress(console) as progress:
         for task, adapter in plan:
             bar = progress.bar(f"{task.name} × {adapter.label}")
             try:
