@@ -6,7 +6,9 @@ one process; this process plus forked children that share the in-memory batch
 (`harness.scoring.parallel.fork_map`); a `ProcessPoolExecutor` started for the batch (as a
 run would) whose workers start with fork, and with forkserver (the choice where fork is
 unsafe: threads running, macOS). Every way must return the one-process results exactly.
-The CLI's modules are imported first, so a fork copies a process as big as `harness run`'s.
+The CLI's modules are imported first, so a fork copies a process as big as `harness run`'s;
+forkserver workers re-import this script (with rouge_score and nltk), as they would a user's.
+On a shared machine the rows move with others' load: forking gains only while a core is idle.
 
 Data: ANT-BBC lead-3 vs summary (``../shared/data``; as `rouge_speed.py`), cycled to sizes
 other than its 1,002 pairs, and the bundled MArSum task as `harness run` scores it (lead-1 vs
