@@ -54,4 +54,9 @@ def test_seed_tasks_against_a_real_server(tmp_path: Path,
             if name == "seed_stance":
                 assert "parsed_label" in row  # the label may be None: poor Arabic is allowed
     # the same command again is answered from the cache, with no call to the server
-    assert main([*argv, "--no-write"]) in (0, 1)
+    rerun = tmp_path / "rerun"
+    assert main([*argv, "--results-dir", str(rerun)]) in (0, 1)
+    for name in ("seed_summarization", "seed_stance"):
+        [path] = (rerun / name).rglob("*Z-*[0-9a-f].json")
+        report = json.loads(path.read_text("utf-8"))
+        assert report["usage"]["cached_responses"] == report["summary"]["n_examples"]
