@@ -33,7 +33,9 @@ class RunProgress:
     """Live progress bars, redrawn by rich's refresh thread.
 
     While that thread runs, scoring stays in this process (forking is unsafe with threads,
-    `harness.scoring.parallel`); a run's batches are too small for forking to pay anyway.
+    `harness.scoring.parallel`). That costs little: a run's ROUGE batch is small (MArSum's 983
+    headlines take ~60 ms on one core), and `harness run marsum_headlines` took 0.65 s in one
+    process against 0.67 s with forked scoring.
     """
 
     def __init__(self, console: Console) -> None:

@@ -3,12 +3,14 @@
 Scoring is pure CPU work on small items, so fixed costs decide the speed-up: starting
 processes, moving items and results, and (after a fork) copy-on-write page faults, which are
 expensive under virtualization. Measured side by side on two cores
-(`benchmarks/parallel_scoring.py`), only children forked *after* the batch exists, reading it
-from their copy of memory, pay: 1.5x on 1,002 ANT-BBC pairs, 1.7x on 5,000, and nothing below
-about 50 ms of work. A process pool is slower at every size, and workers started by forkserver
-or spawn (which re-import the program, about a second) lose at every size a run scores. Hence:
+(`benchmarks/parallel_scoring.py`), children forked *after* the batch exists, reading it from
+their copy of memory, pay best: 1.4-1.5x on 1,000 ANT-BBC pairs and 1.8x on 5,000 while a core
+is idle; below ~50 ms of work the gain is small, and a loss when other work holds that core. A
+process pool is slower at every size, and workers started by forkserver or spawn (which
+re-import the program) are 3-100x slower at every size measured. Hence:
 
-* Fork only where it is safe (`fork_is_safe`); elsewhere everything runs in this process.
+* Fork only where it is safe (`fork_is_safe`) and for enough work (`decide_processes`);
+  otherwise everything runs in this process.
 * Every process, this one included, claims the next chunk from a shared counter (chunks
   shrink as the batch runs out, so all finish together); each child sends its results once.
 * A stream is cut into blocks of `BLOCK_SIZE` items, each a batch, so memory stays bounded.

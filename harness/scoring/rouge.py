@@ -43,9 +43,10 @@ __all__ = [
     "score_tokens",
 ]
 
-# Text (characters of predictions and references) from which forking pays on two cores
-# (`benchmarks/parallel_scoring.py`): ~1,000 ANT-BBC lead-3 pairs, ~50 ms of work; half that
-# (500 pairs, or MArSum's 983 headline pairs) gains little or loses on a busy machine.
+# Text (characters of predictions and references) from which forking pays clearly on two
+# cores (`benchmarks/parallel_scoring.py`): ~1,000 ANT-BBC lead-3 pairs, ~100 ms of work,
+# 1.4-1.5x; half that (500 such pairs, MArSum's 983 headlines) gains 1.25x at best and loses
+# when other work holds the second core.
 PARALLEL_MIN_CHARS = 500_000
 
 Pair = tuple[str, Sequence[str]]
