@@ -37,8 +37,10 @@ baselines: $(STAMP)
 	$(BIN)/harness baseline $$dir/runs --out results/baselines && \
 	$(BIN)/harness check $$dir/runs --baseline results/baselines --require-baseline
 
+## Lint: ruff on the code, tests and benchmarks; mypy on the package ([tool.mypy] in pyproject).
 lint: $(STAMP)
 	$(BIN)/ruff check harness tests benchmarks
+	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache .mypy_cache

@@ -5,10 +5,10 @@ the editor's summary with all four ROUGE types, by the harness and by `rouge_sco
 the same `ArabicTokenizer` (rougeLsum fed `tokenizer.sentence_texts`, one per line); values must
 agree to 1e-12. Both timings include tokenization (`rouge_score` tokenizes inside `score`).
 `rouge-score-rs`, if installed, is timed the same way. Harness rows: one process, k processes,
-and the default `score_batch` (which uses every core from `PARALLEL_THRESHOLD` pairs on; an
-in-memory batch is shared with forked children). A streaming run then pushes ``--stream``
-pairs from an iterator through `iter_scores` (the process-pool path, chunk by chunk) to show
-throughput and that memory stays flat.
+and the default `score_batch` (which uses every core from `PARALLEL_MIN_CHARS` characters of
+text on; the batch is shared with forked children). A streaming run then pushes ``--stream``
+pairs from an iterator through `iter_scores` (forked over block by block) to show throughput
+and that memory stays flat. `parallel_scoring.py` compares the ways to use several cores.
 
 Run: ``.venv/bin/python benchmarks/rouge_speed.py [--data F] [--stream N] [--processes K]``
 """
@@ -29,7 +29,7 @@ import psutil
 from rouge_score import rouge_scorer
 
 from harness.scoring.rouge import (
-    PARALLEL_THRESHOLD,
+    PARALLEL_MIN_CHARS,
     ROUGE_TYPES,
     RougeScore,
     iter_scores,
@@ -42,14 +42,14 @@ Triples = list[dict[str, tuple[float, float, float]]]
 Pairs = list[tuple[str, list[str]]]
 
 
-def load_pairs(path: Path, tokenizer: ArabicTokenizer) -> Pairs:
-    """Lead-3 predictions with their single reference summary."""
+def load_pairs(path: Path, tokenizer: ArabicTokenizer, lead: int = 3) -> Pairs:
+    """Lead-``lead`` predictions (one sentence per line) with their single reference summary."""
     pairs: Pairs = []
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            lead3 = "\n".join(tokenizer.sentences(row["article"])[:3])
-            pairs.append((lead3, [row["summary"]]))
+            prediction = "\n".join(tokenizer.sentences(row["article"])[:lead])
+            pairs.append((prediction, [row["summary"]]))
     return pairs
 
 
@@ -196,8 +196,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 lambda: as_triples(score_batch(preds, refs, tok, processes=args.processes)),
             )
         )
+    chars = sum(len(p) + sum(map(len, r)) for p, r in pairs)
     auto = "harness, default score_batch" + (
-        f" ({_cores()} procs)" if n > PARALLEL_THRESHOLD and _cores() > 1 else " (1 process)"
+        f" ({_cores()} procs)" if chars >= PARALLEL_MIN_CHARS and _cores() > 1 else " (1 process)"
     )
     runners.append((auto, lambda: as_triples(score_batch(preds, refs, tok))))
     try:

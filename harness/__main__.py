@@ -4,5 +4,5 @@ import sys
 
 from harness.cli import main
 
-if __name__ == "__main__":  # worker processes started by spawn/forkserver import this module
+if __name__ == "__main__":
     sys.exit(main())

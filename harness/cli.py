@@ -7,11 +7,11 @@ named on stderr, nothing written to results/).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -19,10 +19,13 @@ from harness.adapters.base import Adapter
 from harness.adapters.registry import ModelSpec, create_adapter, parse_model_spec
 from harness.cli_models import add_api_arguments, generation_from_args, specs_from_args
 from harness.errors import HarnessError, InputError
-from harness.progress import RunProgress
-from harness.reports.table import results_table
-from harness.runner import RunResult, Selection, run_task
-from harness.tasks import Task, find_task, load_task, parse_task_file, task_files
+
+if TYPE_CHECKING:
+    from harness.runner import RunResult
+    from harness.tasks import Task
+
+# Tasks, the runner, scorers, reports, the progress display and asyncio are imported by the
+# commands that use them, so `harness --help` and `harness tasks` start fast.
 
 console = Console(stderr=True)
 
@@ -81,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _default_tasks(tasks_dir: Path) -> list[Path]:
     """Every task whose data ships locally (Hub tasks need internet, so name them explicitly)."""
+    from harness.tasks import parse_task_file, task_files
+
     return [p for p in task_files(tasks_dir) if parse_task_file(p).data.path is not None]
 
 
@@ -107,9 +112,12 @@ def _plan(tasks: list[Task], specs: list[ModelSpec]) -> list[tuple[Task, Adapter
 async def _run_all(
     plan: list[tuple[Task, Adapter, ModelSpec]], args: argparse.Namespace
 ) -> list[RunResult]:
+    from harness.progress import RunProgress
+    from harness.runner import Selection, run_task
+
     selection = Selection(limit=args.limit, sample=args.sample, seed=args.seed)
     results = []
-    async with RunProgress(console) as progress:
+    with RunProgress(console) as progress:
         for task, adapter, spec in plan:
             bar = progress.bar(f"{task.name} × {adapter.label}")
             try:
@@ -131,6 +139,11 @@ async def _run_all(
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from harness.reports.table import results_table
+    from harness.tasks import find_task, load_task
+
     for name in ("limit", "sample", "concurrency"):
         value = getattr(args, name)
         if value is not None and value < 1:
@@ -175,6 +188,8 @@ def _failed_runs(results: Sequence[RunResult], max_error_rate: float) -> list[Ru
 
 def cmd_tasks(args: argparse.Namespace) -> int:
     from rich.table import Table
+
+    from harness.tasks import parse_task_file, task_files
 
     table = Table("task", "kind", "version", "data", "description")
     table.columns[0].no_wrap = True

@@ -53,7 +53,7 @@ class Registry(Generic[T]):
             if not (isinstance(cls, type) and issubclass(cls, self.base)):
                 raise InputError(f"entry point {ep.value!r} is not a {self.base.__name__}",
                                  field=f"{self.group}:{ep.name}")
-            self.register(ep.name)(cls)
+            self.register(ep.name)(cls)  # type: ignore[arg-type]  # checked just above
 
     def available(self) -> dict[str, T]:
         self._load()

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import pytest
 
 from harness.scoring import parallel
-from harness.scoring.parallel import decide_processes, fork_map, ordered_map, pool_map
+from harness.scoring.parallel import decide_processes, fork_map, ordered_map
 
 _PARENT = os.getpid()
 
@@ -125,25 +125,24 @@ def test_error_here_stops_the_children() -> None:
     assert time.perf_counter() - start < 5
 
 
-def test_pool_map_streams_in_order() -> None:
-    stream = iter(range(1_000))
-    got = [x for chunk in pool_map(_squares, stream, 2, None) for x in chunk]
-    assert got == _squares(range(1_000))
+@needs_fork
+def test_a_stream_is_forked_over_block_by_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "BLOCK_SIZE", 300)
+    monkeypatch.setattr(parallel, "fork_is_safe", lambda: True)  # other tests' threads aside
+    got = list(ordered_map(_slow_pids, iter(range(1_000)), 2))
+    assert [x for _, x in got] == list(range(1_000))
+    assert {pid for pid, _ in got} - {_PARENT}  # children scored part of it
 
 
-def test_with_threads_running_a_batch_goes_to_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Forking while another thread may hold a lock is unsafe: the pool path is taken."""
-
-    def no_fork(*_args: object) -> list[int]:
-        raise AssertionError("fork_map used while threads run")
-
-    monkeypatch.setattr(parallel, "fork_map", no_fork)
+def test_with_threads_running_everything_runs_here() -> None:
+    """Forking while another thread may hold a lock is unsafe: nothing is forked then."""
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
         assert not parallel.fork_is_safe()
-        assert list(ordered_map(_squares, list(range(700)), 2)) == _squares(range(700))
+        got = list(ordered_map(_slow_pids, list(range(700)), 2))
+        assert got == [(_PARENT, x) for x in range(700)]
     finally:
         stop.set()
         thread.join()
@@ -152,10 +151,10 @@ def test_with_threads_running_a_batch_goes_to_the_pool(monkeypatch: pytest.Monke
 def test_decide_processes() -> None:
     cores = parallel.available_cores()
     many = cores if cores > 1 else 1
-    assert decide_processes([1, 2, 3], None, 2)[1] == many
-    assert decide_processes([1, 2], None, 2)[1] == 1
-    assert decide_processes([1, 2], 3, 2)[1] == 3
-    stream, processes = decide_processes(iter(range(5)), None, 2)
+    assert decide_processes([1, 2, 3], None, 6, int)[1] == many  # work adds up to 6
+    assert decide_processes([1, 2], None, 6, int)[1] == 1
+    assert decide_processes([1, 2], 3, 6, int)[1] == 3
+    stream, processes = decide_processes(iter(range(5)), None, 3, int)
     assert processes == many
     assert list(stream) == list(range(5))  # the buffered head is not lost
 

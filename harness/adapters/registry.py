@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
 from harness.adapters.base import Adapter
@@ -52,6 +51,8 @@ def register_adapter(name: str) -> Callable[[A], A]:
 
 
 def _load_entry_points() -> None:
+    from importlib.metadata import entry_points  # ~20 ms: only when an adapter is looked up
+
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name not in _REGISTRY:
             adapter = _as_adapter(ep.load())

@@ -10,13 +10,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from harness.compare.loading import Run, discover_runs, group_by_task
-from harness.compare.stats import TaskComparison, compare_task
 from harness.errors import InputError
 from harness.jsonio import atomic_write_text
+
+if TYPE_CHECKING:  # compare.stats (numpy) is imported when comparing, not for `harness --help`
+    from harness.compare.stats import TaskComparison
 
 console = Console(stderr=True)
 
@@ -59,6 +62,8 @@ def build_comparisons(runs: Sequence[Run], *, baseline: str | None = None,
                       allow_mismatch: bool = False, resamples: int | None = None,
                       seed: int | None = None) -> list[TaskComparison]:
     """One comparison per task; mismatched runs are an InputError unless allowed."""
+    from harness.compare.stats import compare_task
+
     for run in runs:
         if run.examples is None:
             raise InputError(f"comparing needs per-example records: {run.examples_note}",

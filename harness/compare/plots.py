@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from harness.compare.stats import TaskComparison
 from harness.metrics.registry import metrics_from_report
 
-_RC = {
+_RC: Any = {  # matplotlib types its keys as literals; these are checked by matplotlib
     "svg.fonttype": "path",
     "svg.hashsalt": "harness-compare",
     "text.parse_math": False,

@@ -127,11 +127,10 @@ def _example_rows(comparison: TaskComparison) -> list[ExampleRow]:
         scores = {label: None if rec is None else comparison.primary_family.example_value(
                       rec, comparison.primary) for label, rec in outputs.items()}
         base_score = scores[base.label]
-        diffs = {
-            run.label: (None if scores[run.label] is None or base_score is None
-                        else scores[run.label] - base_score)
-            for run in comparison.others
-        }
+        diffs: dict[str, float | None] = {}
+        for run in comparison.others:
+            score = scores[run.label]
+            diffs[run.label] = None if score is None or base_score is None else score - base_score
         rows.append(ExampleRow(example_id, maps[base.label][example_id], outputs, scores, diffs,
                                position))
     rows.sort(key=lambda row: -row.max_abs_diff)  # stable: ties keep the task's order

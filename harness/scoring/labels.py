@@ -132,9 +132,9 @@ def _build_alias_table(
                     table.setdefault(form, label)
     for label in labels:  # a label's own name always means that label
         table[tuple(_words(_normalize(label)))] = label
-    for label, forms in aliases:
+    for label, label_aliases in aliases:
         if label in labels:
-            for alias in forms:
+            for alias in label_aliases:
                 table[tuple(_words(_normalize(alias)))] = label
     table.pop((), None)
     return table

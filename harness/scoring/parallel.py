@@ -1,19 +1,21 @@
-"""Ordered parallel map over chunks of items, on this process and ``processes - 1`` others.
+"""Ordered parallel map for scoring: this process plus forked children, or this process alone.
 
-Scoring is pure CPU work on small items, so the costs that decide the speed-up are fixed
-ones: starting processes, moving items and results between them, and (on Linux, after a
-fork) copy-on-write page faults, which are expensive under virtualization. Two ways, by
-what is safe here:
+Scoring is pure CPU work on small items, so fixed costs decide the speed-up: starting
+processes, moving items and results, and (after a fork) copy-on-write page faults, which are
+expensive under virtualization. Measured side by side on two cores
+(`benchmarks/parallel_scoring.py`), children forked *after* the batch exists, reading it from
+their copy of memory, pay best: 1.4-1.5x on 1,000 ANT-BBC pairs and 1.8x on 5,000 while a core
+is idle; below ~50 ms of work the gain is small, and a loss when other work holds that core. A
+process pool is slower at every size, and workers started by forkserver or spawn (which
+re-import the program) are 3-100x slower at every size measured. Hence:
 
-* `fork_map`, for an in-memory batch where fork is safe: children are forked *after* the
-  batch exists, so they read it from their copy of memory and nothing is sent to them. Every
-  process, this one included, claims the next chunk from a shared counter (chunks shrink as
-  the batch runs out, so all finish together); each child sends its results once, at the end.
-* `pool_map`, for a stream or where fork is unsafe: a `ProcessPoolExecutor` fed chunk by
-  chunk in bounded memory, with this process scoring a chunk itself whenever the workers
-  already hold two each.
+* Fork only where it is safe (`fork_is_safe`) and for enough work (`decide_processes`);
+  otherwise everything runs in this process.
+* Every process, this one included, claims the next chunk from a shared counter (chunks
+  shrink as the batch runs out, so all finish together); each child sends its results once.
+* A stream is cut into blocks of `BLOCK_SIZE` items, each a batch, so memory stays bounded.
 
-Either way results come back in input order, and an error in any process fails the call.
+Results come back in input order, and an error in any process fails the call.
 """
 
 from __future__ import annotations
@@ -25,11 +27,10 @@ import pickle
 import sys
 import threading
 import traceback
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import chain, islice
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -37,10 +38,12 @@ R = TypeVar("R")
 
 ChunkFn = Callable[[Sequence[T]], list[R]]
 
-# Items per chunk: large enough to amortize a round trip, small enough to bound memory.
+# Items per chunk: large enough to amortize a claim, small enough to bound memory.
 CHUNK_SIZE = 128
 # Smallest chunk a batch's tail is cut into: about a millisecond of scoring.
 MIN_CHUNK_SIZE = 16
+# Items of a stream held (and forked over) at a time: ~0.5 s of ROUGE on one core.
+BLOCK_SIZE = 4096
 # Seconds to wait for the claim lock before concluding that its holder was killed.
 LOCK_TIMEOUT = 30.0
 
@@ -64,25 +67,21 @@ def fork_is_safe() -> bool:
     )
 
 
-def ordered_map(
-    fn: ChunkFn[T, R], items: Iterable[T], processes: int, total: int | None = None
-) -> Iterator[R]:
-    """Yield ``fn``'s result for every item, in input order, using ``processes`` processes.
+def ordered_map(fn: ChunkFn[T, R], items: Iterable[T], processes: int) -> Iterator[R]:
+    """Yield ``fn``'s result for every item, in input order, on up to ``processes`` processes.
 
-    ``fn`` maps a chunk of items to one result per item; it must be picklable (a module-level
-    function or a `functools.partial` of one) for worker processes. ``total``: the number of
-    items, if known (a `Sequence`'s length is used otherwise).
+    ``fn`` maps a chunk of items to one result per item; children inherit it (nothing is
+    pickled but their results). Where fork is unsafe, everything runs in this process.
     """
-    if processes == 1:
+    if processes > 1 and fork_is_safe():
+        if isinstance(items, Sequence):
+            yield from fork_map(fn, items, processes)
+        else:
+            for block in _chunks(iter(items), BLOCK_SIZE):
+                yield from fork_map(fn, block, processes)
+    else:
         for chunk in _chunks(iter(items), CHUNK_SIZE):
             yield from fn(chunk)
-    elif isinstance(items, Sequence) and fork_is_safe():
-        yield from fork_map(fn, items, processes)
-    else:
-        if total is None and isinstance(items, Sequence):
-            total = len(items)
-        for results in pool_map(fn, iter(items), processes, total):
-            yield from results
 
 
 def _chunks(items: Iterator[T], size: int) -> Iterator[list[T]]:
@@ -97,7 +96,7 @@ def _guided_size(remaining: int, processes: int) -> int:
 
 
 # ---------------------------------------------------------------------------------------
-# In-memory batches: forked children, shared counter
+# Forked children sharing a batch, claiming chunks from a shared counter
 
 
 def fork_map(fn: ChunkFn[T, R], items: Sequence[T], processes: int) -> Iterator[R]:
@@ -140,7 +139,7 @@ def fork_map(fn: ChunkFn[T, R], items: Sequence[T], processes: int) -> Iterator[
         sender.send(outcome)
         sender.close()
 
-    children: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
+    children: list[tuple[BaseProcess, Connection]] = []
     results: list[Any] = [None] * total
     failed = True
     # The same holds for this process while children share its pages (unless the caller
@@ -151,7 +150,7 @@ def fork_map(fn: ChunkFn[T, R], items: Sequence[T], processes: int) -> Iterator[
     try:
         for _ in range(processes - 1):
             receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=child, args=(sender,), daemon=True)
+            process: BaseProcess = context.Process(target=child, args=(sender,), daemon=True)
             process.start()
             sender.close()
             children.append((process, receiver))
@@ -191,89 +190,30 @@ def _portable(exc: BaseException) -> BaseException:
     return exc
 
 
-# ---------------------------------------------------------------------------------------
-# Streams, or where fork is unsafe: a process pool fed chunk by chunk
-
-_INSTALLED: Callable[[Sequence[Any]], list[Any]] | None = None
-
-
-def _install(fn: Callable[[Sequence[Any]], list[Any]]) -> None:
-    """Ship the chunk function once per worker rather than with every chunk."""
-    global _INSTALLED
-    _INSTALLED = fn
-
-
-def _run_installed(chunk: Sequence[Any]) -> list[Any]:
-    """Run the installed chunk function inside a worker process."""
-    assert _INSTALLED is not None, "worker not initialized"
-    return _INSTALLED(chunk)
-
-
-def pool_map(
-    fn: ChunkFn[T, R], items: Iterator[T], processes: int, total: int | None
-) -> Iterator[list[R]]:
-    """Chunk results in order from ``processes - 1`` pool workers plus this process.
-
-    Whenever the workers already hold two chunks each, this process scores the next chunk
-    itself, so the workers stay fed and the split follows their speed. At most
-    ``4 * processes`` chunks are held, so memory stays bounded. ``total`` (if known) lets
-    chunks shrink as the batch runs out, so everyone finishes together.
-    """
-    workers = processes - 1
-    context = multiprocessing.get_context(_pool_start_method())
-    with ProcessPoolExecutor(workers, context, initializer=_install, initargs=(fn,)) as pool:
-        pending: deque[Future[list[R]] | list[R]] = deque()
-        remaining = total
-        while True:
-            size = CHUNK_SIZE if remaining is None else _guided_size(remaining, processes)
-            chunk = list(islice(items, size))
-            if not chunk:
-                break
-            if remaining is not None:
-                remaining -= len(chunk)
-            busy = sum(1 for item in pending if isinstance(item, Future) and not item.done())
-            if busy < 2 * workers:
-                pending.append(pool.submit(_run_installed, chunk))
-            else:
-                pending.append(fn(chunk))
-            while pending and (
-                len(pending) >= 4 * processes
-                or not isinstance(pending[0], Future)
-                or pending[0].done()
-            ):
-                yield _result(pending.popleft())
-        while pending:
-            yield _result(pending.popleft())
-
-
-def _pool_start_method() -> str:
-    """Fork where it is safe (workers start in milliseconds), else a fresh interpreter."""
-    if fork_is_safe():
-        return "fork"
-    methods = multiprocessing.get_all_start_methods()
-    return "forkserver" if "forkserver" in methods else "spawn"
-
-
-def _result(item: Future[list[R]] | list[R]) -> list[R]:
-    """A chunk's results, whether a worker or this process scored it."""
-    return item.result() if isinstance(item, Future) else item
-
-
 def decide_processes(
-    items: Iterable[T], processes: int | None, threshold: int
+    items: Iterable[T], processes: int | None, min_work: int, work: Callable[[T], int]
 ) -> tuple[Iterable[T], int]:
-    """Resolve ``processes=None``: every core once more than ``threshold`` items arrive.
+    """Resolve ``processes=None``: every core once the items' ``work`` adds up to
+    ``min_work`` (below that, starting processes costs more than it saves), else 1.
 
-    A stream's first items are buffered to decide; the returned iterable yields them again.
+    A stream is buffered only until that is decided; the returned iterable yields it all.
     """
     if processes is not None:
         return items, processes
+    total = 0
     if isinstance(items, Sequence):
-        many = len(items) > threshold
+        for item in items:
+            total += work(item)
+            if total >= min_work:
+                break
     else:
         stream = iter(items)
-        head = list(islice(stream, threshold + 1))
-        many = len(head) > threshold
+        head: list[T] = []
+        for item in stream:
+            head.append(item)
+            total += work(item)
+            if total >= min_work:
+                break
         items = chain(head, stream)
     cores = available_cores()
-    return items, cores if many and cores > 1 else 1
+    return items, cores if total >= min_work and cores > 1 else 1

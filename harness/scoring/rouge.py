@@ -9,8 +9,8 @@ ROUGE-Lsum sentences are split on the *normalized* text (. ! ? ؟ ۔ … and lin
 "." between digits), so an invisible mark can no longer make "3\\u200f.5" two sentences.
 Reports describe this as ``lsum_sentences``. Each text is normalized and scanned once
 (`Tokenizer.sentence_tokens`); its whole-text tokens are the sentences concatenated. The
-arithmetic runs in `harness.scoring.rouge_fast`. Large batches use every core, and streams
-stay in bounded memory (`harness.scoring.parallel`).
+arithmetic runs in `harness.scoring.rouge_fast`. Large batches use every core where forking
+is safe, and streams stay in bounded memory (`harness.scoring.parallel`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from harness.scoring.rouge_fast import (
 )
 
 __all__ = [
-    "PARALLEL_THRESHOLD",
+    "PARALLEL_MIN_CHARS",
     "ROUGE_TYPES",
     "RougeScore",
     "Tokenizer",
@@ -43,9 +43,11 @@ __all__ = [
     "score_tokens",
 ]
 
-# Below this many pairs, starting processes costs more than it saves: forking and the page
-# faults that follow cost ~5 ms on two cores, ~70 pairs' work; 200 pairs already gain.
-PARALLEL_THRESHOLD = 200
+# Text (characters of predictions and references) from which forking pays clearly on two
+# cores (`benchmarks/parallel_scoring.py`): ~1,000 ANT-BBC lead-3 pairs, ~100 ms of work,
+# 1.4-1.5x; half that (500 such pairs, MArSum's 983 headlines) gains 1.25x at best and loses
+# when other work holds the second core.
+PARALLEL_MIN_CHARS = 500_000
 
 Pair = tuple[str, Sequence[str]]
 
@@ -109,6 +111,12 @@ def _score_chunk(
     return out
 
 
+def _pair_chars(pair: Pair) -> int:
+    """Characters to tokenize and score: how `decide_processes` weighs a pair's work."""
+    prediction, references = pair
+    return len(prediction) + sum(map(len, references))
+
+
 def _to_scores(specs: tuple[RougeSpec, ...], values: list[Triple]) -> dict[str, RougeScore]:
     """Wrap plain triples (cheap to pickle) into the public result type."""
     return {name: RougeScore(*value) for (name, _kind), value in zip(specs, values, strict=True)}
@@ -148,11 +156,12 @@ def iter_scores(
 ) -> Iterator[dict[str, RougeScore]]:
     """Stream scores for (prediction, references) pairs, in input order, in bounded memory.
 
-    ``processes=None`` uses every available core once more than `PARALLEL_THRESHOLD` pairs
-    arrive (a stream's first pairs are buffered to decide), ``1`` stays in this process,
-    ``k > 1`` always uses ``k`` processes: this one and ``k - 1`` others
-    (`harness.scoring.parallel`). The tokenizer must be picklable for worker processes.
-    Arguments are checked here, before the first result is requested.
+    ``processes=None`` uses every available core once the pairs hold `PARALLEL_MIN_CHARS`
+    characters (a stream's first pairs are buffered to decide), ``1`` stays in this process,
+    ``k > 1`` uses this process and ``k - 1`` forked children. Where fork is unsafe (other
+    threads running, macOS, Windows) everything runs in this process
+    (`harness.scoring.parallel`). Arguments are checked here, before the first result is
+    requested.
     """
     specs = parse_rouge_types(rouge_types)
     if processes is not None and processes < 1:
@@ -167,7 +176,7 @@ def _iter_scores(
     processes: int | None,
 ) -> Iterator[dict[str, RougeScore]]:
     """The generator behind `iter_scores`: work starts on the first ``next``."""
-    pairs, processes = decide_processes(pairs, processes, PARALLEL_THRESHOLD)
+    pairs, processes = decide_processes(pairs, processes, PARALLEL_MIN_CHARS, _pair_chars)
     score_chunk = partial(_score_chunk, tokenizer=tokenizer, specs=specs)
     for values in ordered_map(score_chunk, pairs, processes):
         yield _to_scores(specs, values)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, pairwise
-from typing import Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 from harness.scoring.rouge_bits import Layout, Token, layout, lcs_length, ngram_count, union_indices
 
@@ -31,6 +31,7 @@ L = 0
 LSUM = -1
 
 Counts = dict[Hashable, int]
+K = TypeVar("K", bound=Hashable)
 
 # (precision, recall, fmeasure) as plain floats: cheap to build, compare and pickle.
 Triple = tuple[float, float, float]
@@ -72,7 +73,7 @@ def _fmeasure(precision: float, recall: float) -> float:
     return 0.0
 
 
-def _count_py(counts: Counts, items: Iterable[Hashable]) -> None:
+def _count_py(counts: dict[Any, int], items: Iterable[Any]) -> None:
     """Pure-Python stand-in for `collections._count_elements` (absent on some Pythons)."""
     get = counts.get
     for item in items:
@@ -80,14 +81,14 @@ def _count_py(counts: Counts, items: Iterable[Hashable]) -> None:
 
 
 # The C loop behind Counter.update, without Counter's per-call Python overhead.
-_count_elements: Callable[[Counts, Iterable[Hashable]], None] = getattr(
+_count_elements: Callable[[dict[Any, int], Iterable[Any]], None] = getattr(
     collections, "_count_elements", _count_py
 )
 
 
-def _counts(items: Iterable[Hashable]) -> Counts:
+def _counts(items: Iterable[K]) -> dict[K, int]:
     """Occurrences of each item as a plain dict."""
-    counts: Counts = {}
+    counts: dict[K, int] = {}
     _count_elements(counts, items)
     return counts
 

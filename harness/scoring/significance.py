@@ -22,7 +22,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binomtest, norm
 
 from harness.scoring.bootstrap import BootstrapConfig, percentile_interval, resample_indices
 
@@ -175,6 +174,8 @@ def newcombe_paired_ci(
     n = both + only_b + only_a + neither
     if n == 0:
         return _NAN, _NAN
+    from scipy.stats import norm  # scipy.stats takes ~1 s to import: only when testing
+
     z = float(norm.ppf(1.0 - (1.0 - confidence) / 2.0))
     hits_b, hits_a = both + only_b, both + only_a
     p_b, p_a = hits_b / n, hits_a / n
@@ -211,6 +212,8 @@ def mcnemar(
     only_a = int(np.count_nonzero(a & ~b))
     neither = int(a.size) - both - only_b - only_a
     discordant = only_b + only_a
+    from scipy.stats import binomtest  # see newcombe_paired_ci
+
     p_value = float(binomtest(only_b, discordant, 0.5).pvalue) if discordant else 1.0
     low, high = newcombe_paired_ci(both, only_b, only_a, neither, confidence)
     baseline, candidate = float(a.mean()), float(b.mean())

@@ -11,7 +11,6 @@ from typing import Any
 from harness.errors import InputError
 from harness.jsonio import content_hash
 from harness.tasks.data import Example, data_hash, load_examples, load_train_labels
-from harness.tasks.prompts import check_templates, render
 from harness.tasks.spec import TaskSpec, parse_task_file
 
 
@@ -44,6 +43,8 @@ class Task:
         return {**fields, **self.spec.task_kind.prompt_context(self.spec, fields)}
 
     def messages(self, example: Example) -> tuple[dict[str, str], ...]:
+        from harness.tasks.prompts import render  # jinja2: not needed to list tasks
+
         context = self.context(example)
         system = render(self.spec.prompt.system, context) if self.spec.prompt.system else ""
         user = render(self.spec.prompt.user, context)
@@ -60,6 +61,8 @@ class Task:
 
 def load_task(path: str | Path) -> Task:
     """Parse, validate and load a task file with its data; fail fast on any problem."""
+    from harness.tasks.prompts import check_templates  # jinja2: not needed to list tasks
+
     path = Path(path)
     spec = parse_task_file(path)
     examples = tuple(load_examples(spec, path))

@@ -22,7 +22,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -45,11 +45,11 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
+        error_line: int | None = mark.line + 1 if mark else None
         problem = exc.problem or str(exc)
         if "could not determine a constructor" in problem:
             problem = "tag refused: task files are data only; " + problem
-        raise InputError(f"invalid YAML: {problem}", path=path, line=line) from None
+        raise InputError(f"invalid YAML: {problem}", path=path, line=error_line) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", path=path) from None
     return data, node
@@ -85,9 +85,7 @@ def present_path(data: Any, loc: Sequence[str | int]) -> list[str | int]:
     """
     path: list[str | int] = []
     for part in loc:
-        if (isinstance(data, dict) and part in data) or (
-            isinstance(data, list) and isinstance(part, int) and part < len(data)
-        ):
+        if (isinstance(data, list) and isinstance(part, int) and part < len(data)) or (isinstance(data, dict) and part in data):
             data = data[part]
         elif isinstance(data, dict):
             path.append(part)  # a missing or unknown key: name it, then stop

@@ -18,9 +18,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import ClassVar
 
-from nltk.stem.snowball import SnowballStemmer
-from pydantic import BaseModel, ConfigDict
-
+from harness.text.options import NormalizationOptions
 from harness.text.segment import find_tokens, sentence_tokens, split_sentences
 
 # Format characters that are invisible when rendered but split or hide word matches.
@@ -47,26 +45,6 @@ _ARABIC_INDIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
 _PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 _ARABIC_DECIMAL_SEP = "٫"
 _ARABIC_THOUSANDS_SEP = "٬"
-
-
-class NormalizationOptions(BaseModel):
-    """Which character-level transformations `ArabicTokenizer` applies (all on by default).
-
-    Frozen so that a tokenizer's tables can never drift from the options it reports.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    nfkc: bool = True
-    strip_invisible: bool = True
-    strip_diacritics: bool = True
-    strip_tatweel: bool = True
-    unify_alef: bool = True
-    unify_yeh: bool = True
-    ascii_digits: bool = True
-    ta_marbuta: bool = True
-    lowercase: bool = True
-    stem: bool = False
 
 
 # A dense tuple indexed by code point translates about twice as fast as a dict (no hashing);
@@ -182,6 +160,9 @@ class ArabicTokenizer:
         self._translate = _build_translator(self.options)
         self._stem: Callable[[str], str] | None = None
         if self.options.stem:
+            # Imported here: nltk takes a second to import and only stemming tasks need it.
+            from nltk.stem.snowball import SnowballStemmer
+
             stemmer = SnowballStemmer("arabic", ignore_stopwords=False)
             lock = threading.Lock()
 
