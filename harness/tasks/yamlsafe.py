@@ -85,7 +85,8 @@ def present_path(data: Any, loc: Sequence[str | int]) -> list[str | int]:
     """
     path: list[str | int] = []
     for part in loc:
-        if (isinstance(data, list) and isinstance(part, int) and part < len(data)) or (isinstance(data, dict) and part in data):
+        in_list = isinstance(data, list) and isinstance(part, int) and part < len(data)
+        if in_list or (isinstance(data, dict) and part in data):
             data = data[part]
         elif isinstance(data, dict):
             path.append(part)  # a missing or unknown key: name it, then stop
