@@ -12,8 +12,9 @@ the scorers' dependencies (numpy, scipy, nltk, datasets, jinja2, rich) load only
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from harness.lazy import lazy_names
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time `__getattr__` imports
     from harness.adapters.base import Adapter, GenerationSettings, Request, Response, TaskContext
@@ -120,15 +121,4 @@ _SOURCES: dict[str, tuple[str, ...]] = {
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first access, then keep the value here."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'harness' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _MODULE_OF)

@@ -7,8 +7,9 @@ model is used: `tenacity` and `sqlite3` load with the layer, never with `import 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from harness.lazy import lazy_names
 
 _HOMES = {
     "Backend": "backend", "Completion": "backend", "ModelError": "backend",
@@ -36,7 +37,5 @@ if TYPE_CHECKING:  # what type checkers see: the same names, eagerly
     from harness.models.retry import retry_after_s as retry_after_s
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"harness.models.{_HOMES[name]}"), name)
+__getattr__, __dir__ = lazy_names(
+    __name__, {name: f"harness.models.{module}" for name, module in _HOMES.items()})

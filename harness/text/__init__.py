@@ -6,8 +6,9 @@ the tokenizer and its `regex` patterns.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from harness.lazy import lazy_names
 
 if TYPE_CHECKING:
     from harness.text.arabic import ArabicTokenizer
@@ -21,11 +22,4 @@ _MODULE_OF = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first access."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'harness.text' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_names(__name__, _MODULE_OF)
