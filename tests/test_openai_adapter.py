@@ -167,7 +167,7 @@ def test_concurrency_limit_is_respected(fake_openai: Server, tmp_path: Path) -> 
 
 def test_rpm_limit_spaces_calls(fake_openai: Server) -> None:
     server = fake_openai()
-    adapter = adapter_for(server, rpm=600)  # one call per 0.1 s
+    adapter = adapter_for(server, rpm=240)  # one call per 0.25 s
     requests = [request(({"role": "user", "content": f"موقف {i}"},)) for i in range(5)]
 
     async def go() -> None:
@@ -176,7 +176,8 @@ def test_rpm_limit_spaces_calls(fake_openai: Server) -> None:
 
     asyncio.run(go())
     times = sorted(t for ts in server.state.call_times.values() for t in ts)
-    assert times[-1] - times[0] >= 0.3  # 4 gaps of 0.1 s, less arrival jitter
+    # 4 gaps of 0.25 s; arrival jitter on a loaded machine can shave off part of one gap
+    assert times[-1] - times[0] >= 0.8
 
 
 # -- failing fast ----------------------------------------------------------------------------
