@@ -111,7 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--cap-gb", type=float, default=4.0,
                         help="address-space cap for the old way (default 4)")
-    parser.add_argument("--child", nargs=3, metavar=("WAY", "WORKLOAD", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=3, metavar=("WAY", "WORKLOAD", "N"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(args.child[0], args.child[1], int(args.child[2]), args.cap_gb)
