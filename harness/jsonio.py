@@ -2,7 +2,7 @@
 
 Every number in a report must be traceable to exact bytes, so hashes are taken over canonical
 JSON (sorted keys, no whitespace, UTF-8) and files are replaced atomically: a killed run never
-leaves a truncated report behind.
+leaves a truncated report behind, and files get the mode `open()` would give (umask applies).
 """
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from harness.errors import InputError
+
+TMP_SUFFIX = ".tmp"
 
 
 def canonical_json(value: Any) -> str:
@@ -70,25 +73,84 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield number, value
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write via a temporary file in the same folder, fsync, then rename over `path`."""
-    path = Path(path)
+def _file_mode() -> int:
+    """What `open()` would give a new file: 0o666 less the umask (mkstemp makes them 0600)."""
+    mask = os.umask(0o022)  # reading the umask means setting it: restore at once
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _stage(path: Path, data: bytes) -> Path:
+    """Write `data` to a hidden `.<name>.*.tmp` beside `path`, fsynced, with the usual mode.
+
+    Readers never take a hidden `.tmp` file for a report; a writer killed before the rename
+    leaves only such a file, which `remove_leftovers` deletes once it is stale.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        os.fchmod(fd, _file_mode())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
+
+
+def atomic_write_files(files: Sequence[tuple[str | Path, bytes]]) -> None:
+    """Write files that belong together: all are staged before any is renamed into place.
+
+    They are renamed in the order given, so the last one (a report) appears only once the
+    others (its examples) are complete; a kill between two renames, a window of microseconds,
+    can leave an earlier file without the last, which readers ignore (they start from reports).
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files:
+            staged.append((_stage(Path(path), data), Path(path)))
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write via a temporary file in the same folder, fsync, then rename over `path`."""
+    atomic_write_files([(path, text.encode("utf-8"))])
+
+
+def json_text(value: Any) -> str:
+    """A report's JSON text as written to disk."""
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+def jsonl_text(rows: Iterable[Any]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
 
 
 def atomic_write_json(path: str | Path, value: Any) -> None:
-    atomic_write_text(path, json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+    atomic_write_text(path, json_text(value))
 
 
 def atomic_write_jsonl(path: str | Path, rows: Iterable[Any]) -> None:
-    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    atomic_write_text(path, jsonl_text(rows))
+
+
+def remove_leftovers(folder: Path, is_orphan: Callable[[Path], bool], stale_s: float) -> None:
+    """Delete what killed writes left in `folder`: temporary files, and files `is_orphan`
+    says lost their partner, once untouched for `stale_s` seconds (a live writer is younger)."""
+    if not folder.is_dir():
+        return
+    cutoff = time.time() - stale_s
+    for path in folder.iterdir():
+        leftover = (path.name.startswith(".") and path.name.endswith(TMP_SUFFIX)) or is_orphan(path)
+        try:
+            if leftover and path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            continue  # gone already, or not ours to delete: readers ignore it anyway

@@ -130,6 +130,14 @@ def edit_report(path: Path, change: Any) -> Path:
     return path
 
 
+def drop_examples(path: Path) -> Path:
+    """Delete a report's examples file: a hand-edited aggregate is then unverifiable, not
+    refused (tests of the gate's arithmetic edit values that way)."""
+    report = json.loads(path.read_text(encoding="utf-8"))
+    (path.parent / report["examples_file"]["path"]).unlink()
+    return path
+
+
 SUMMARY_SETTINGS = {
     "bootstrap": {"method": "percentile", "resamples": 1000, "seed": 12345, "confidence": 0.95},
     "rouge": {"types": ["rougeL"], "tokenizer": {"id": "t", "version": "1", "options": {}}},
@@ -148,51 +156,54 @@ def fake_summary_run(folder: Path, model: str, scores: list[float], *,
             "error": None,
             "scores": {"rougeL": {"precision": score, "recall": score, "fmeasure": score}},
         })
-    mean = sum(scores) / len(scores)
-    metrics = {name: {"value": mean, "ci_low": mean, "ci_high": mean}
-               for name in ("rougeL", "rougeL_precision", "rougeL_recall")}
-    return _write_fake(folder, task, "summarization", model, run_id, records, metrics,
-                       SUMMARY_SETTINGS)
+    return _write_fake(folder, task, "summarization", model, run_id, records, SUMMARY_SETTINGS)
 
 
 def fake_stance_run(folder: Path, model: str, gold: list[str], predicted: list[str], *,
                     run_id: str = "20250101T000000Z-00000000", task: str = "fake_stance") -> Path:
-    from harness.scoring.stance import stance_metrics
-
     labels = ["favor", "against", "none"]
     records = [{"id": f"ex{i:03d}", "text": f"تغريدة {i}", "target": "t", "gold_label": g,
                 "prediction": p, "error": None,
                 "scores": {"parsed_label": p, "correct": p == g}, "parsed_label": p,
                 "correct": p == g} for i, (g, p) in enumerate(zip(gold, predicted, strict=True))]
-    point = stance_metrics(gold, predicted, labels)
-    metrics = {m: {"value": point[m], "ci_low": point[m], "ci_high": point[m]}
-               for m in ("accuracy", "macro_f1", "f_avg", "invalid_rate")}
     settings = {"bootstrap": SUMMARY_SETTINGS["bootstrap"],
                 "stance": {"labels": labels, "aliases": {}}}
-    return _write_fake(folder, task, "stance", model, run_id, records, metrics, settings,
-                       {"confusion_matrix": point["confusion_matrix"]})
+    return _write_fake(folder, task, "stance", model, run_id, records, settings)
 
 
 def _write_fake(folder: Path, task: str, kind: str, model: str, run_id: str,
-                records: list[dict[str, Any]], metrics: dict[str, Any],
-                settings: dict[str, Any], details: dict[str, Any] | None = None) -> Path:
+                records: list[dict[str, Any]], settings: dict[str, Any]) -> Path:
+    """A schema-valid report whose aggregates its metric families compute from `records`."""
+    from harness.compare.stats import bootstrap_config
+    from harness.metrics.registry import metrics_from_report
+    from harness.scoring.task_scores import aggregate
+
     target = folder / task / model
     examples = target / f"{run_id}.examples.jsonl"
     atomic_write_jsonl(examples, records)
     h = "sha256:" + "a" * 64
-    report = {
-        "schema_version": "1.0", "run_id": run_id,
+    report: dict[str, Any] = {
+        "schema_version": "1.1", "run_id": run_id,
+        "harness": {"version": "0", "git": {"commit": None, "dirty": None}},
+        "environment": {"python": "3", "platform": "test", "packages": {}},
         "task": {"name": task, "version": "1", "kind": kind, "hash": h, "definition_hash": h,
                  "data_hash": h, "prompt_hash": h, "n_examples": len(records)},
         "model": {"adapter": "fake", "name": model, "settings": {}},
+        "generation": {"temperature": 0.0, "max_tokens": 1, "top_p": 1.0, "seed": None,
+                       "stop": []},
         "metric_settings": copy.deepcopy(settings),
+        "seed": settings["bootstrap"]["seed"],
         "selection": {"limit": None, "sample": None, "seed": 0, "n_total": len(records),
                       "ids": None},
+        "started_at": "2025-01-01T00:00:00+00:00", "finished_at": "2025-01-01T00:00:01+00:00",
         "summary": {"n_examples": len(records), "n_scored": len(records), "n_errors": 0,
                     "error_rate": 0.0},
-        "metrics": metrics, "details": details or {},
+        "usage": {},
         "examples_file": {"path": examples.name, "sha256": file_hash(examples)},
     }
+    scores = aggregate(metrics_from_report(report), records, bootstrap_config(report))
+    report.update(metrics=scores.values, metrics_answered=scores.answered,
+                  metric_info=scores.info, details=scores.details)
     path = target / f"{run_id}.json"
     atomic_write_json(path, report)
     return path

@@ -11,7 +11,8 @@ from harness.scoring.bootstrap import (
     BootstrapConfig,
     mean_ci,
     percentile_interval,
-    resample_indices,
+    resample_blocks,
+    resample_rows,
     statistic_ci,
 )
 
@@ -33,14 +34,19 @@ def test_invalid_config(kwargs: dict[str, float]) -> None:
         BootstrapConfig(**kwargs)  # type: ignore[arg-type]
 
 
-def test_resample_indices_shape_range_and_determinism() -> None:
+def test_resample_blocks_shape_range_and_determinism() -> None:
     config = BootstrapConfig(resamples=50, seed=9)
-    idx = resample_indices(17, config)
+    idx = np.vstack(list(resample_blocks(17, config)))
     assert idx.shape == (50, 17)
     assert idx.min() >= 0 and idx.max() < 17
-    assert np.array_equal(idx, resample_indices(17, config))
-    assert not np.array_equal(idx, resample_indices(17, BootstrapConfig(resamples=50, seed=10)))
-    assert resample_indices(0, config).shape == (50, 0)
+    assert np.array_equal(idx, np.vstack(list(resample_blocks(17, config))))
+    other = np.vstack(list(resample_blocks(17, BootstrapConfig(resamples=50, seed=10))))
+    assert not np.array_equal(idx, other)
+    assert np.vstack(list(resample_blocks(0, config))).shape == (50, 0)
+    blocks = list(resample_blocks(17, config, max_elements=17 * 8))
+    assert [b.shape[0] for b in blocks] == [8] * 6 + [2]
+    assert np.array_equal(np.vstack(blocks), idx)
+    assert next(b.shape for b in resample_blocks(100, config, max_elements=10)) == (1, 100)
 
 
 def test_mean_ci_is_bit_identical_across_calls() -> None:
@@ -56,7 +62,7 @@ def test_mean_ci_is_bit_identical_across_calls() -> None:
 def test_mean_ci_matches_loop_and_contains_mean() -> None:
     values = np.random.default_rng(1).normal(0.4, 0.1, 200)
     config = BootstrapConfig(resamples=300, seed=5, confidence=0.9)
-    means = [values[row].mean() for row in resample_indices(values.size, config)]
+    means = [values[row].mean() for row in resample_rows(values.size, config)]
     expected = tuple(np.quantile(means, [0.05, 0.95]))
     low, high = mean_ci(values, config)
     assert (low, high) == pytest.approx(expected)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from compare_fixtures import (
     REPO,
+    drop_examples,
     edit_report,
     fake_stance_run,
     fake_summary_run,
@@ -75,6 +76,7 @@ def _lower(metric: str, by: float):
 
 def test_tolerances(tmp_path: Path) -> None:
     current, baseline = _current_and_baseline(tmp_path)
+    drop_examples(current)  # an edited aggregate with its examples present is refused
     edit_report(current, _lower("rougeL", 0.05))
     assert harness("check", current, "--baseline", baseline) == 1
     assert harness("check", current, "--baseline", baseline, "--tolerance", "rougeL=0.1") == 0
@@ -88,6 +90,7 @@ def test_invalid_rate_lower_is_better(tmp_path: Path) -> None:
     current = only_report(tmp_path / "cur")
     baseline = tmp_path / "baseline.json"
     baseline.write_text(current.read_text())
+    drop_examples(current)
     edit_report(current, _lower("invalid_rate", -0.2))  # rises: worse
     assert harness("check", current, "--baseline", baseline) == 1
     edit_report(current, _lower("invalid_rate", 0.4))  # now below the baseline: better
@@ -101,6 +104,7 @@ def test_floors_ceilings_and_error_rate_without_baseline(tmp_path: Path) -> None
     assert harness("check", report, "--min", "rougeL=0.01") == 0
     assert harness("check", report, "--min", "rougeL=0.99") == 1
     assert harness("check", report, "--max", "rougeL=0.01") == 1
+    drop_examples(report)
     edit_report(report, lambda r: r["summary"].update(error_rate=0.5))
     assert harness("check", report) == 1
     assert harness("check", report, "--max-error-rate", "0.6") == 0
@@ -108,6 +112,7 @@ def test_floors_ceilings_and_error_rate_without_baseline(tmp_path: Path) -> None
 
 def test_input_mismatch_is_exit_2(tmp_path: Path, capsys) -> None:
     current, baseline = _current_and_baseline(tmp_path)
+    drop_examples(baseline)  # else its recomputed aggregates would be refused first
     edit_report(baseline, lambda r: r["task"].update(hash="sha256:" + "0" * 64,
                                                       prompt_hash="sha256:" + "0" * 64))
     junit = tmp_path / "junit.xml"

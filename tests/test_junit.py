@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from compare_fixtures import edit_report, fake_summary_run, harness, run_models
+from compare_fixtures import drop_examples, edit_report, fake_summary_run, harness, run_models
 
 from harness.gate.check import GateResult, Outcome
 from harness.gate.junit import render_junit
@@ -62,7 +62,7 @@ def test_junit_escapes_and_counts_errors() -> None:
 
 def test_junit_on_input_mismatch(tmp_path: Path) -> None:
     fake_summary_run(tmp_path / "base", "m", [0.5] * 12)
-    current = fake_summary_run(tmp_path / "cur", "m", [0.5] * 12)
+    current = drop_examples(fake_summary_run(tmp_path / "cur", "m", [0.5] * 12))
     edit_report(current, lambda r: r["metric_settings"]["bootstrap"].update(resamples=10))
     junit = tmp_path / "j.xml"
     assert harness("check", current, "--baseline", tmp_path / "base", "--junit", junit) == 2

@@ -15,7 +15,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from harness.scoring.bootstrap import BootstrapConfig, resample_indices
+from harness.scoring.bootstrap import BootstrapConfig, resample_rows
 from harness.scoring.stance import INVALID, stance_ci, stance_metrics, stance_statistic
 
 LABELS = ["favor", "against", "none"]
@@ -141,7 +141,7 @@ def test_ci_replicates_equal_sklearn_on_each_resample() -> None:
         f1_score(
             list(gold_arr[row]), list(pred[row]), average="macro", labels=LABELS, zero_division=0
         )
-        for row in resample_indices(len(gold), config)
+        for row in resample_rows(len(gold), config)
     ]
     expected = tuple(np.quantile(replicates, [0.05, 0.95]))
     assert stance_ci(gold, predicted, LABELS, config)["macro_f1"] == pytest.approx(expected)

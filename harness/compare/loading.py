@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import InputError
-from harness.reports.store import EXAMPLES_SUFFIX, REPORT_SUFFIX, read_examples, read_report
+from harness.reports.store import REPORT_SUFFIX, read_examples, read_report
 
 _HASH_PARTS = ("definition_hash", "data_hash", "prompt_hash")
 
@@ -63,14 +63,23 @@ def load_examples(path: Path, report: dict[str, Any]) -> tuple[list[dict[str, An
     return read_examples(path, report), ""
 
 
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
 def _report_files(raw: str | Path) -> tuple[list[Path], bool]:
-    """Report files under a path and whether it was a folder (folders skip non-reports)."""
+    """Report files under a path and whether it was a folder.
+
+    In a folder every `*.json` is a report and must read as one (fail closed: a truncated or
+    foreign file is an error, not skipped); hidden files and folders (`.name`, e.g. the
+    `.*.tmp` a killed write leaves) are ignored, and so is every other file (examples files
+    are read through their report, Markdown, JUnit XML, HTML).
+    """
     path = Path(raw)
     if path.is_file():
         return [path], False
     if path.is_dir():
-        found = [p for p in sorted(path.rglob(f"*{REPORT_SUFFIX}"))
-                 if not p.name.endswith(EXAMPLES_SUFFIX)]
+        found = [p for p in sorted(path.rglob(f"*{REPORT_SUFFIX}")) if not _hidden(p, path)]
         return found, True
     raise InputError("no such report file or folder", path=path)
 
@@ -79,20 +88,16 @@ def discover_runs(paths: Sequence[str | Path], *, examples: bool = True) -> list
     """Runs named by files or found in folders; per folder the newest run of each task × model.
 
     Works for both `results/<task>/<model>/<run-id>.json` and the committed baseline layout
-    `results/baselines/<task>/<model>.json`, where several models share one folder.
+    `results/baselines/<task>/<model>.json`, where several models share one folder. Every
+    report is validated; with `examples`, each chosen run's examples file is loaded (when
+    present) and its aggregates recomputed (`verify_run`): a mismatch is an InputError.
     """
     runs: list[Run] = []
     for raw in paths:
         files, is_folder = _report_files(raw)
         newest: dict[tuple[str, str], Run] = {}
         for file in files:
-            try:
-                report = read_report(file)
-            except InputError:
-                if is_folder:
-                    continue  # some other JSON file inside a results folder
-                raise
-            run = Run(file, report)
+            run = Run(file, read_report(file))
             key = (run.task, run.model)
             if key not in newest or run.run_id >= newest[key].run_id:
                 newest[key] = run
@@ -100,9 +105,13 @@ def discover_runs(paths: Sequence[str | Path], *, examples: bool = True) -> list
             raise InputError("no harness reports in this folder", path=raw)
         runs.extend(newest.values())
     if examples:
+        from harness.compare.verify import verify_run
+
         for run in runs:
             run.examples, note = load_examples(run.path, run.report)
             run.examples_note = note or None
+            if run.examples is not None:
+                verify_run(run)
     _unique_labels(runs)
     return runs
 

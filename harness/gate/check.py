@@ -208,15 +208,40 @@ def _index(runs: Sequence[Run], what: str) -> dict[tuple[str, str], Run]:
     return index
 
 
+def _verification(runs: Sequence[Run], role: str, require: bool, result: GateResult) -> None:
+    """Say whose aggregates were recomputed from their examples (`discover_runs` refused any
+    that disagree) and whose could not be: an error with --require-examples."""
+    checked = sum(run.examples is not None for run in runs)
+    if checked:
+        result.notes.append(f"{checked} {role} run(s) verified: every stored value and interval "
+                            "recomputed from the per-example records")
+    for run in runs:
+        if run.examples is not None:
+            continue
+        why = f"aggregates could not be verified: {run.examples_note}"
+        if require:
+            result.outcomes.append(Outcome(run.task, run.model, "examples", "error",
+                                           f"{role} run {run.path}: {why} (--require-examples)"))
+        else:
+            result.notes.append(f"{role} {run.task} × {run.model}: {why}")
+
+
 def run_gate(current_paths: Sequence[str | Path], baseline_paths: Sequence[str | Path],
-             t: Thresholds, *, require_baseline: bool = False) -> GateResult:
-    """Check every current run against limits and its baseline (matched by task and model)."""
-    current = discover_runs(current_paths, examples=t.significant)
-    baselines = discover_runs(baseline_paths, examples=t.significant) if baseline_paths else []
+             t: Thresholds, *, require_baseline: bool = False,
+             require_examples: bool = False) -> GateResult:
+    """Check every current run against limits and its baseline (matched by task and model).
+
+    Every report is validated and, where its examples file is present, its aggregates are
+    recomputed first: a report that fails either is an InputError (exit 2).
+    """
+    current = discover_runs(current_paths)
+    baselines = discover_runs(baseline_paths) if baseline_paths else []
     check_names(t, current)
     current_index = _index(current, "current")
     base_index = _index(baselines, "baseline")
     result = GateResult()
+    _verification(current, "current", require_examples, result)
+    _verification(baselines, "baseline", require_examples, result)
     for key, cur in current_index.items():
         result.outcomes.extend(_limits(cur, t))
         if not baseline_paths:

@@ -1,8 +1,9 @@
 """`harness check` (CI gate) and `harness baseline` (save reports as committed baselines).
 
 `check` exit status: 0 pass, 1 regression (a metric dropped beyond its tolerance, fell below
-a floor, or the error rate is too high), 2 usage or input error (unreadable reports, unknown
-metric names, or a baseline measured on a different task or metric settings).
+a floor, or the error rate is too high), 2 usage or input error (unreadable or schema-invalid
+reports, stored aggregates their examples file does not give, unknown metric names, or a
+baseline measured on a different task or metric settings).
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--max-error-rate", type=float, default=0.0)
     check.add_argument("--require-baseline", action="store_true",
                        help="a run without a baseline (or vice versa) is an input error")
+    check.add_argument("--require-examples", action="store_true",
+                       help="a run (current or baseline) whose aggregates cannot be verified "
+                            "(no per-example file) is an input error")
     check.add_argument("--seed", type=int, help="bootstrap seed for --significant")
     check.add_argument("--resamples", type=int, help="bootstrap resamples for --significant")
     check.add_argument("--summary", type=Path, metavar="FILE", help="write a Markdown summary")
@@ -63,6 +67,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     base.add_argument("--out", type=Path, default=Path("results/baselines"))
     base.add_argument("--with-examples", action="store_true",
                       help="copy the per-example files too (needed by check --significant)")
+    base.add_argument("--allow-subset", action="store_true",
+                      help="accept runs on a subset (--limit/--sample) or with errored examples")
     base.set_defaults(func=cmd_baseline)
 
 
@@ -82,14 +88,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         resamples=args.resamples, seed=args.seed,
     )
     result = run_gate(args.current, args.baseline, thresholds,
-                      require_baseline=args.require_baseline)
+                      require_baseline=args.require_baseline,
+                      require_examples=args.require_examples)
     for o in result.outcomes:
         if o.status in ("fail", "error"):
             colour = "red" if o.status == "fail" else "yellow"
             console.print(f"{o.status.upper()} {o.task} × {o.model} · {o.check}: {o.message}",
                           style=colour, highlight=False, markup=False)
     for note in result.notes:
-        console.print(f"note: {note}", highlight=False, markup=False)
+        console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
     console.print(headline(result), highlight=False, markup=False)
     write_summary(render_summary(result), args.summary)
     if args.junit is not None:
@@ -100,6 +107,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_baseline(args: argparse.Namespace) -> int:
     from harness.gate.baseline import save_baselines
 
-    for path in save_baselines(args.runs, args.out, with_examples=args.with_examples):
-        console.print(f"wrote {path}", highlight=False, markup=False)
+    stored = save_baselines(args.runs, args.out, with_examples=args.with_examples,
+                            allow_subset=args.allow_subset)
+    for item in stored:
+        console.print(f"stored {item.describe()}", highlight=False, markup=False, soft_wrap=True)
+    console.print(f"{len(stored)} baseline(s) stored under {args.out}", highlight=False,
+                  markup=False, soft_wrap=True)
     return 0

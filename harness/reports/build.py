@@ -6,24 +6,22 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.adapters.base import Adapter, GenerationSettings, Response
 from harness.metrics.base import Metric
 from harness.reports.provenance import environment, git_state, harness_version
+from harness.reports.schema import SCHEMA_PATH as SCHEMA_PATH  # re-exported
+from harness.reports.schema import report_schema
 from harness.scoring.task_scores import RunScores
 
 if TYPE_CHECKING:
     from harness.tasks import Task
 
 SCHEMA_VERSION = "1.1"  # 1.1: metric_info, metrics_answered (errored examples count)
-SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 
 def metric_settings(task: Task, metrics: Sequence[Metric]) -> dict[str, Any]:
@@ -110,11 +108,6 @@ def build_report(
         "metric_info": scores.info,
         "details": scores.details,
     }
-
-
-@lru_cache(maxsize=1)
-def report_schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
 def validate_report(report: dict[str, Any]) -> None:

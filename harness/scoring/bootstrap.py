@@ -2,13 +2,17 @@
 
 Every interval in a report must be reproducible: the same inputs and the same
 `BootstrapConfig` give a bit-identical interval on every run and machine. That is why we do
-not use ``rouge_score``'s ``BootstrapAggregator`` (unseeded global RNG) and instead draw all
-resample indices up front from ``np.random.default_rng(seed)``.
+not use ``rouge_score``'s ``BootstrapAggregator`` (unseeded global RNG) and instead draw the
+resample indices from ``np.random.default_rng(seed)``.
+
+The indices are drawn in blocks of whole resamples (`resample_blocks`), never as one
+resamples × rows array (8 GB at a million rows): the generator's stream does not depend on
+how the draws are split, so the intervals are bit-identical to drawing them all at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +21,7 @@ if TYPE_CHECKING:  # numpy is imported where it is used: loading a task file mus
 
 _NAN_CI: tuple[float, float] = (float("nan"), float("nan"))
 MIN_RESAMPLES = 100  # fewer resamples give percentile intervals too noisy to report
+BLOCK_ELEMENTS = 1 << 22  # indices drawn at once (32 MiB of int64): bounds a bootstrap's memory
 
 
 @dataclass(frozen=True)
@@ -46,20 +51,42 @@ class BootstrapConfig:
 DEFAULT_BOOTSTRAP = BootstrapConfig()
 
 
-def resample_indices(n: int, config: BootstrapConfig) -> np.ndarray:
-    """Return a ``(resamples, n)`` array of example indices drawn with replacement.
+def resample_blocks(n: int, config: BootstrapConfig, max_elements: int | None = None
+                    ) -> Iterator[np.ndarray]:
+    """``(rows, n)`` blocks of example indices drawn with replacement, resample by resample.
 
-    Drawn from a fresh ``default_rng(config.seed)`` so that the result depends only on
-    ``n`` and the config; paired tests reuse the same rows for both systems.
+    Drawn from a fresh ``default_rng(config.seed)``, so the result depends only on ``n`` and
+    the config (paired tests reuse the same rows for both systems). Stacked, the blocks equal
+    one ``rng.integers(0, n, size=(resamples, n))`` draw; each holds at most `max_elements`
+    (default `BLOCK_ELEMENTS`) indices but at least one resample, which bounds memory whatever
+    the number of rows.
     """
     import numpy as np
 
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    rng = np.random.default_rng(config.seed)
     if n == 0:
-        return np.zeros((config.resamples, 0), dtype=np.int64)
-    return rng.integers(0, n, size=(config.resamples, n), dtype=np.int64)
+        yield np.zeros((config.resamples, 0), dtype=np.int64)
+        return
+    rng = np.random.default_rng(config.seed)
+    per_block = max(1, (max_elements or BLOCK_ELEMENTS) // n)
+    for start in range(0, config.resamples, per_block):
+        rows = min(per_block, config.resamples - start)
+        yield rng.integers(0, n, size=(rows, n), dtype=np.int64)
+
+
+def resample_rows(n: int, config: BootstrapConfig) -> Iterator[np.ndarray]:
+    """The resamples of `resample_blocks` one index array at a time."""
+    for block in resample_blocks(n, config):
+        yield from block
+
+
+def resampled_means(values: np.ndarray, config: BootstrapConfig) -> np.ndarray:
+    """The mean of `values` on every resample (one float per resample), block by block."""
+    import numpy as np
+
+    return np.concatenate([values[block].mean(axis=1)
+                           for block in resample_blocks(values.size, config)])
 
 
 def percentile_interval(samples: np.ndarray, confidence: float) -> tuple[float, float]:
@@ -89,8 +116,7 @@ def mean_ci(values: Sequence[float] | np.ndarray, config: BootstrapConfig) -> tu
     if data.size == 1:
         only = float(data[0])
         return only, only
-    means = data[resample_indices(data.size, config)].mean(axis=1)
-    return percentile_interval(means, config.confidence)
+    return percentile_interval(resampled_means(data, config), config.confidence)
 
 
 def statistic_ci(
@@ -106,7 +132,7 @@ def statistic_ci(
     if n == 0:
         return _NAN_CI
     replicates = np.fromiter(
-        (statistic(row) for row in resample_indices(n, config)),
+        (statistic(row) for row in resample_rows(n, config)),
         dtype=np.float64,
         count=config.resamples,
     )

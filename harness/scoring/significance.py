@@ -23,7 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.scoring.bootstrap import BootstrapConfig, percentile_interval, resample_indices
+from harness.scoring.bootstrap import (
+    BootstrapConfig,
+    percentile_interval,
+    resample_rows,
+    resampled_means,
+)
 
 _NAN = float("nan")
 
@@ -79,7 +84,7 @@ def paired_bootstrap_mean(
         return _empty(metric, method)
     diffs = cand - base
     observed = float(diffs.mean())
-    replicates = diffs[resample_indices(diffs.size, config)].mean(axis=1)
+    replicates = resampled_means(diffs, config)
     low, high = percentile_interval(replicates, config.confidence)
     return PairedResult(
         metric=metric,
@@ -113,7 +118,7 @@ def paired_bootstrap_statistic(
     baseline, candidate = float(stat_a(everything)), float(stat_b(everything))
     observed = candidate - baseline
     replicates = np.fromiter(
-        (stat_b(row) - stat_a(row) for row in resample_indices(n, config)),
+        (stat_b(row) - stat_a(row) for row in resample_rows(n, config)),
         dtype=np.float64,
         count=config.resamples,
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.scoring.bootstrap import BootstrapConfig, percentile_interval, resample_indices
+from harness.scoring.bootstrap import BootstrapConfig, percentile_interval, resample_blocks
 
 INVALID = "<invalid>"
 FAVOR = "favor"
@@ -149,13 +149,18 @@ def stance_metrics(
 def _resampled_counts(
     gold_codes: np.ndarray, pred_codes: np.ndarray, k: int, config: BootstrapConfig
 ) -> np.ndarray:
-    """``(resamples, K, K + 1)`` confusion counts, one bincount over all resamples at once."""
+    """``(resamples, K, K + 1)`` confusion counts, one bincount per block of resamples."""
     cells_per_table = k * (k + 1)
     cells = gold_codes * (k + 1) + pred_codes
-    idx = resample_indices(gold_codes.size, config)
-    offsets = np.arange(config.resamples, dtype=np.int64)[:, None] * cells_per_table
-    flat = np.bincount((cells[idx] + offsets).ravel(), minlength=config.resamples * cells_per_table)
-    return flat.reshape(config.resamples, k, k + 1)
+    out = np.empty((config.resamples, cells_per_table), dtype=np.int64)
+    start = 0
+    for idx in resample_blocks(gold_codes.size, config):
+        rows = idx.shape[0]
+        offsets = np.arange(rows, dtype=np.int64)[:, None] * cells_per_table
+        flat = np.bincount((cells[idx] + offsets).ravel(), minlength=rows * cells_per_table)
+        out[start:start + rows] = flat.reshape(rows, cells_per_table)
+        start += rows
+    return out.reshape(config.resamples, k, k + 1)
 
 
 def stance_ci(
