@@ -63,6 +63,9 @@ class ModelClient:
                               ("backoff", backoff), ("max_backoff", max_backoff),
                               ("max_concurrency", max_concurrency)):
             check_positive(value, option, optional=option in ("rpm", "max_concurrency"))
+        for option, value in (("max_attempts", max_attempts), ("max_concurrency", max_concurrency)):
+            if value is not None and value != int(value):
+                raise InputError(f"must be a whole number, got {value!r}", field=option)
         self.backend = backend
         self.rpm = rpm
         self.max_attempts = int(max_attempts)
