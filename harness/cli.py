@@ -236,7 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         console.print("interrupted: no report written; answered examples are in the cache, "
-                      "so the same command resumes", highlight=False, markup=False)
+                      "so the same command resumes", highlight=False, markup=False,
+                      soft_wrap=True)
         return 130
 
 
