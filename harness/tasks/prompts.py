@@ -42,14 +42,13 @@ class _Sandbox(ImmutableSandboxedEnvironment):
                 raise SecurityError(f"exponent {right} is too large")
             return left ** right
         for seq, count in ((left, right), (right, left)):
-            if isinstance(seq, str | list | tuple) and isinstance(count, int):
-                if len(seq) * count > MAX_RENDERED_CHARS:
-                    raise SecurityError(f"repeating a sequence {count} times is too large")
+            if (isinstance(seq, str | list | tuple) and isinstance(count, int)
+                    and len(seq) * count > MAX_RENDERED_CHARS):
+                raise SecurityError(f"repeating a sequence {count} times is too large")
         return left * right
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         """No call may take a size beyond the cap (`'a'.center(10**9)`)."""
-        from jinja2.exceptions import SecurityError
 
         bound = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
         _check_sizes(getattr(bound, "__self__", None), *args, *kwargs.values())

@@ -17,13 +17,13 @@ import yaml
 
 from harness.errors import InputError
 
-
 MAX_DEPTH = 64  # nesting levels; task files use fewer than 10
 MAX_YAML_BYTES = 4 << 20  # a task file or models config is a few KB
 
 
 def _refuse(problem: str, node: yaml.Node | yaml.Event) -> yaml.MarkedYAMLError:
-    return yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
+    mark: Any = node.start_mark
+    return yaml.constructor.ConstructorError(None, None, problem, mark)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -39,7 +39,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         try:
             if self._depth > MAX_DEPTH:
                 raise _refuse(f"nested deeper than {MAX_DEPTH} levels", self.peek_event())
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -53,7 +53,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         try:
-            return super().construct_yaml_int(node)  # type: ignore[no-any-return]
+            return super().construct_yaml_int(node)
         except ValueError:
             raise _refuse("integer too long to convert", node) from None
 
