@@ -235,8 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
-        console.print("interrupted: no report written; answered examples are in the cache, "
-                      "so the same command resumes", highlight=False, markup=False,
+        console.print("interrupted: the run in progress wrote no report; answered examples "
+                      "are in the cache, so the same command resumes", highlight=False, markup=False,
                       soft_wrap=True)
         return 130
 
