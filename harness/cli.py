@@ -236,8 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         console.print("interrupted: the run in progress wrote no report; answered examples "
-                      "are in the cache, so the same command resumes", highlight=False, markup=False,
-                      soft_wrap=True)
+                      "are in the cache, so the same command resumes",
+                      highlight=False, markup=False, soft_wrap=True)
         return 130
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tracemalloc
@@ -179,6 +178,8 @@ CASES = [
     Case("train-outside-the-tree", _stance_with(data={"path": "data.jsonl",
                                                       "train": "/etc/hostname"}),
          (TASK, "field 'data.train'", "outside")),
+    Case("hub-folder-outside-the-tree", _stance_with(data={"hub": {"dataset": "/"}}),
+         (TASK, "field 'data.hub.dataset'", "outside")),
     Case("data-is-a-folder", _stance_with(data={"path": "."}), (TASK, "is a folder")),
     Case("data-symlink-loop", _symlink_loop, (TASK, "field 'data.path'", "cannot resolve")),
     Case("jsonl-invalid-json", _raw_data(json.dumps(STANCE_ROWS[0]) + '\n{"id": \n'),
@@ -258,6 +259,10 @@ CASES = [
     Case("models-config-api-key", _config("m: {model: x, api_key: sk-123}\n"),
          ("models.yaml", "field 'm.api_key'")),
     Case("models-config-not-a-mapping", _config("- m\n"), ("models.yaml", "mapping")),
+    Case("prices-nan", lambda tmp: ((tmp / "p.yaml").write_text("fake: {input: .nan, output: 1}"),
+                                    _flags("--model", "openai:fake", "--base-url", CLOSED_URL,
+                                           "--prices", str(tmp / "p.yaml"))(tmp))[1],
+         ("p.yaml", "field 'fake.price'", "finite")),
     Case("models-config-bad-base-url", _config("m: {model: x, base_url: 'ftp:/x'}\n"),
          ("field 'base_url'",)),
 ]
@@ -300,24 +305,42 @@ def test_the_table_is_large_enough() -> None:
 
 
 MEMORY_CASES = ["yaml-alias-bomb", "models-config-alias-bomb", "template-overflow-repeat",
-                "template-overflow-filter", "jsonl-deep-nesting", "resamples-too-many"]
+                "template-overflow-filter", "template-overflow-format", "jsonl-deep-nesting",
+                "resamples-too-many"]
+_CAPPED = """
+import contextlib, io, json, os, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+from harness.cli import main
+out = []
+for folder, argv in json.loads(sys.argv[1]):
+    os.chdir(folder)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except BaseException as exc:  # MemoryError would land here
+            code = repr(exc)
+    out.append([code, err.getvalue()])
+print(json.dumps(out))
+"""
 
 
-@pytest.mark.parametrize("name", MEMORY_CASES)
-def test_memory_attacks_fail_under_an_address_space_cap(name: str, tmp_path: Path) -> None:
-    """The same cases in a fresh process capped at 2 GiB of address space: a bomb that
-    expanded would die with MemoryError (a traceback) instead of exiting 2."""
-    argv = next(c for c in CASES if c.id == name).setup(tmp_path)
-    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)); "
-            "from harness.cli import main; sys.exit(main(sys.argv[1:]))")
+def test_memory_attacks_fail_under_an_address_space_cap(tmp_path: Path) -> None:
+    """The memory attacks again, in one fresh process capped at 2 GiB of address space: a bomb
+    that expanded would end in MemoryError instead of exit 2."""
+    runs = []
+    for name in MEMORY_CASES:
+        folder = tmp_path / name
+        folder.mkdir()
+        runs.append([str(folder), next(c for c in CASES if c.id == name).setup(folder)])
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")},
            "PYTHONPATH": str(REPO), "OPENBLAS_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, "-c", code, *argv], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2, done.stderr[-2000:]
-    assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr
-    assert not (tmp_path / "results").exists()
-    assert resource.getrlimit(resource.RLIMIT_AS)  # the cap applied to the child only
+    done = subprocess.run([sys.executable, "-c", _CAPPED, json.dumps(runs)], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name, (code, err) in zip(MEMORY_CASES, json.loads(done.stdout), strict=True):
+        assert code == 2 and "MemoryError" not in err, (name, code, err)
+    assert not any((tmp_path / name / "results").exists() for name in MEMORY_CASES)
 
 
 def test_ids_from_row_numbers_when_the_task_says_so(tmp_path: Path) -> None:

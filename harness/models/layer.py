@@ -104,10 +104,14 @@ class ModelClient:
             if hit is not None:
                 return self._response(hit, cached=True, attempts=0)
         try:
-            return await self._fetch(body, key, cache)
-        finally:
+            response = await self._fetch(body, key, cache)  # a stored answer drops the claim
+        except BaseException:
             if cache is not None:
-                cache.release(key)  # after a failure (or Ctrl-C) another process may try
+                cache.release(key)  # Ctrl-C, or a failure that stops the run
+            raise
+        if response.error and cache is not None:
+            cache.release(key)  # an errored example: another process may try it
+        return response
 
     async def _cached_or_claimed(self, cache: ResponseCache, key: str) -> CachedAnswer | None:
         """The cached answer, else None once this process holds the key's claim; while

@@ -35,15 +35,18 @@ class Example:
         return {"id": self.id, **self.fields, **self.extra}
 
 
-def _rows_from_hub(spec: TaskSpec, task_path: Path) -> Iterator[tuple[str, int | None, dict]]:
-    import datasets  # heavy import, only for Hub tasks
-
+def _rows_from_hub(spec: TaskSpec, task_path: Path,
+                   allow_outside: bool) -> Iterator[tuple[str, int | None, dict]]:
     hub = spec.data.hub
     assert hub is not None
     source = hub.dataset
-    local = (task_path.parent / source).resolve()
-    if local.exists():
+    local = resolve_data_path(task_path, source, field="data.hub.dataset")
+    if local.exists():  # a local dataset folder: kept in the task's tree like a data path
+        resolve_data_path(task_path, source, field="data.hub.dataset",
+                          allow_outside=allow_outside)
         source = str(local)
+    import datasets  # heavy import, only for Hub tasks
+
     try:
         options = {"revision": hub.revision, "data_files": hub.data_files}
         builder = datasets.load_dataset_builder(source, hub.config, **options)
@@ -129,7 +132,7 @@ def load_examples(spec: TaskSpec, task_path: Path, *,
             raise InputError(f"data file {what}: {data_path}", path=task_path, field="data.path")
         rows: Iterable[tuple[str, int | None, dict]] = _rows_from_jsonl(data_path)
     else:
-        rows = _rows_from_hub(spec, task_path)
+        rows = _rows_from_hub(spec, task_path, allow_outside)
     examples: list[Example] = []
     seen: dict[str, str] = {}
     for index, (source, line, row) in enumerate(rows):
