@@ -82,7 +82,7 @@ def test_reset_mid_body_is_a_transport_error_not_unreachable(fake_openai: Server
     always = fake_openai(plan=FaultPlan(always="reset_body"))
     failed = generate(OpenAIAdapter("fake", base_url=always.base_url, cache=False,
                                     max_attempts=3, **FAST))  # an errored example, no abort
-    assert failed.error and "gave up after 3 attempts" in failed.error
+    assert failed.error and "gave up after 3 attempts: transport error" in failed.error
     assert "cannot connect" not in failed.error and always.state.total_calls == 3
 
 

@@ -196,7 +196,12 @@ class OpenAIBackend(Backend):
             exc, "message", None) or str(exc) or type(exc).__name__
         cause = exc.__cause__
         if isinstance(exc, openai.APIConnectionError) and cause is not None:
-            message = f"{message} ({type(cause).__name__}: {cause})"
+            detail = f"{type(cause).__name__}{': ' if str(cause) else ''}{cause}"
+            if failure_class(exc) is Unreachable:
+                message = f"{message} ({detail})"
+            else:
+                return self._redact(f"transport error: the connection broke before a complete "
+                                    f"answer ({detail})")
         prefix = f"HTTP {status}" if status else type(exc).__name__
         return self._redact(f"{prefix}: {message}")
 
