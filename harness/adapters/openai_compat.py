@@ -127,8 +127,6 @@ class OpenAIBackend(Backend):
             raise InputError("max_tokens_param is max_tokens or max_completion_tokens",
                              field="max_tokens_param")
         check_positive(timeout, "timeout")
-        if not timeout < float("inf"):
-            raise InputError(f"must be a finite number, got {timeout!r}", field="timeout")
         self.max_tokens_field = max_tokens_param
         self._connect_url = base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL
         _check_url(self._connect_url)
