@@ -54,6 +54,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--sample", type=int, help="a seeded random sample of N examples")
     run.add_argument("--seed", type=int, default=0, help="seed for --sample (recorded)")
     run.add_argument("--no-write", action="store_true", help="print results, write no report")
+    run.add_argument("--allow-outside-data", action="store_true",
+                     help="let a task read data outside its tree (the folder above its own)")
     run.add_argument("--max-error-rate", type=float, default=0.0, metavar="RATE",
                      help="exit 1 when a run's share of errored examples exceeds this "
                           "(default 0: any errored example fails the run; reports are written)")
@@ -76,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="+", type=Path)
     validate.add_argument("--tasks-dir", type=Path, default=Path("tasks"))
     validate.add_argument("--hub", action="store_true", help="also load Hub tasks' data")
+    validate.add_argument("--allow-outside-data", action="store_true",
+                          help="let a task read data outside its tree")
     validate.set_defaults(func=cmd_validate)
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub)
@@ -142,6 +146,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
 
     from harness.reports.table import results_table
+    from harness.runner import Selection
     from harness.tasks import find_task, load_task
 
     for name in ("limit", "sample", "concurrency"):
@@ -158,8 +163,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if not paths:
         raise InputError(f"no task files found in {args.tasks_dir}", field="tasks")
+    if args.results_dir.exists() and not args.results_dir.is_dir():
+        raise InputError("is a file: --results-dir names a folder", path=args.results_dir,
+                         field="--results-dir")
     specs = specs_from_args(args)
-    tasks = [load_task(p) for p in paths]  # every input is validated before anything runs
+    # Every input is validated before any model is called or anything is written: each task's
+    # definition, data and templates (rendered for every row), and the selection on each.
+    tasks = [load_task(p, allow_outside_data=args.allow_outside_data) for p in paths]
+    selection = Selection(limit=args.limit, sample=args.sample, seed=args.seed)
+    for task in tasks:
+        try:
+            selection.apply(task.examples)
+        except InputError as exc:
+            raise InputError(exc.message, path=task.path, field=exc.field) from None
     plan = _plan(tasks, specs)
     results = asyncio.run(_run_all(plan, args))
     stdout_console().print(results_table(results))
@@ -205,9 +221,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from harness.tasks.validate import validate_path
 
     for path in args.paths:
-        console.print(
-            f"[green]ok[/] {path}: {validate_path(path, args.tasks_dir, load_hub=args.hub)}"
-        )
+        checked = validate_path(path, args.tasks_dir, load_hub=args.hub,
+                                allow_outside_data=args.allow_outside_data)
+        console.print(f"[green]ok[/] {path}: {checked}")
     return 0
 
 
@@ -218,6 +234,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HarnessError as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return exc.exit_code
+    except KeyboardInterrupt:
+        console.print("interrupted: the run in progress wrote no report; answered examples "
+                      "are in the cache, so the same command resumes",
+                      highlight=False, markup=False, soft_wrap=True)
+        return 130
 
 
 if __name__ == "__main__":

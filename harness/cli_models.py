@@ -59,7 +59,7 @@ def specs_from_args(args: argparse.Namespace) -> list[ModelSpec]:
     """The run's `--model` specs with config names expanded and run-wide options filled in."""
     for flag in ("rpm", "timeout"):
         value = getattr(args, flag, None)
-        if value is not None and value <= 0:
+        if value is not None and not 0 < value < float("inf"):  # NaN fails too
             raise InputError(f"must be positive, got {value}", field=f"--{flag}")
     generation_flags(args)  # check early, before any model is built
     config = load_models_config(args.models_config) if args.models_config else None

@@ -55,3 +55,9 @@ class ModelError(HarnessError):
     Raised from `Adapter.generate`, it becomes an errored example; any other exception from an
     adapter is a bug and stops the run.
     """
+
+
+def check_output_file(path: Path | None, option: str) -> None:
+    """An output file option must not name a folder: refused before any work is done."""
+    if path is not None and path.is_dir():
+        raise InputError(f"is a folder: {option} names a file to write", path=path, field=option)

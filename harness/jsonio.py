@@ -19,6 +19,7 @@ from typing import Any
 from harness.errors import InputError
 
 TMP_SUFFIX = ".tmp"
+MAX_LINE_BYTES = 64 << 20  # one JSONL row; a news article with its summaries is ~100 KB
 
 
 def canonical_json(value: Any) -> str:
@@ -47,9 +48,14 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (line number, object) for each non-blank line; fail with file and line on bad input."""
     path = Path(path)
     if not path.is_file():
-        raise InputError("file not found", path=path)
+        raise InputError("is a folder, not a JSONL file" if path.is_dir() else
+                         "file not found (or a symlink loop)", path=path)
     with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""),
+                                     start=1):
+            if len(raw) > MAX_LINE_BYTES:
+                raise InputError(f"line longer than {MAX_LINE_BYTES} bytes", path=path,
+                                 line=number)
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -66,11 +72,29 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 raise InputError(
                     f"invalid JSON: {exc.msg} (column {exc.colno})", path=path, line=number
                 ) from None
+            except ValueError:  # an integer too long to convert
+                raise InputError("invalid JSON: a number too long to convert", path=path,
+                                 line=number) from None
+            except RecursionError:
+                raise InputError("invalid JSON: nested too deeply", path=path,
+                                 line=number) from None
+            if b"\\ud" in raw.lower() and not _is_text(value):
+                raise InputError("a lone surrogate escape (\\ud800-\\udfff) is not text",
+                                 path=path, line=number)
             if not isinstance(value, dict):
                 raise InputError(
                     f"expected a JSON object, got {type(value).__name__}", path=path, line=number
                 )
             yield number, value
+
+
+def _is_text(value: Any) -> bool:
+    """True when every string in a JSON value encodes as UTF-8 (no lone surrogate)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _file_mode() -> int:

@@ -37,7 +37,11 @@ class Selection:
         if self.limit is not None and self.sample is not None:
             raise InputError("give --limit or --sample, not both", field="--limit/--sample")
         chosen = list(examples)
-        if self.sample is not None and self.sample < len(chosen):
+        if self.sample is not None and self.sample >= len(chosen):
+            raise InputError(f"--sample {self.sample} asks for at least every one of the "
+                             f"{len(chosen)} examples: that is not a sample (drop --sample)",
+                             field="--sample")
+        if self.sample is not None:
             picked = sorted(random.Random(self.seed).sample(range(len(chosen)), self.sample))
             chosen = [chosen[i] for i in picked]
         if self.limit is not None:

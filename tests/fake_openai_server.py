@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-RETRYABLE_FAULTS = ("429", "500", "503", "reset", "hang", "malformed", "empty")
+RETRYABLE_FAULTS = ("429", "500", "503", "reset", "hang", "malformed", "empty", "null_content",
+                    "empty_content", "drip", "reset_body")
 TERMINAL_FAULTS = ("401", "404", "400", "no_usage")  # answered at once, never retried by a client
 ARTICLE_MARKER = "المقال:"
 
@@ -80,6 +81,7 @@ class ServerState:
     api_key: str | None = None  # when set, other keys get a 401 that echoes the key sent
     latency_s: float = 0.0
     hang_s: float = 3.0
+    drip_s: float = 0.5  # "drip": one byte of the answer per this many seconds
     retry_after: str = "0"  # Retry-After header on injected 429s
     retry_after_ms: str | None = None
     plan: FaultPlan = field(default_factory=FaultPlan)
@@ -224,6 +226,14 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault == "empty":
             self._send(200, {"id": "chatcmpl-x", "object": "chat.completion", "created": 0,
                              "model": body["model"], "choices": []})
+        elif fault in ("null_content", "empty_content"):
+            content = None if fault == "null_content" else ""
+            self._send(200, {"id": "chatcmpl-x", "object": "chat.completion", "created": 0,
+                             "model": body["model"], "choices": [{
+                                 "index": 0, "finish_reason": "stop",
+                                 "message": {"role": "assistant", "content": content}}]})
+        elif fault in ("drip", "reset_body"):
+            self._partial(state, body, messages, drip=fault == "drip")
         else:
             text = state.answer(messages)
             reply: dict[str, Any] = {
@@ -239,6 +249,33 @@ class _Handler(BaseHTTPRequestHandler):
                                   "completion_tokens": completion_tokens,
                                   "total_tokens": prompt_tokens + completion_tokens}
             self._send(200, reply)
+
+
+    def _partial(self, state: ServerState, body: dict[str, Any], messages: list[dict[str, Any]],
+                 *, drip: bool) -> None:
+        """A good answer's headers, then its body a byte per `drip_s` (drip) or half of it
+        followed by a TCP reset (reset_body)."""
+        data = json.dumps({"id": "chatcmpl-x", "object": "chat.completion", "created": 0,
+                           "model": body["model"], "choices": [{
+                               "index": 0, "finish_reason": "stop", "message": {
+                                   "role": "assistant", "content": state.answer(messages)}}]},
+                          ensure_ascii=False).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            if not drip:
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                self._reset()
+                return
+            for index in range(len(data)):
+                self.wfile.write(data[index:index + 1])
+                self.wfile.flush()
+                time.sleep(state.drip_s)
+        except OSError:
+            self.close_connection = True
 
 
 class _Server(ThreadingHTTPServer):

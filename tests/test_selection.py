@@ -59,8 +59,15 @@ def test_same_seed_same_metrics(tmp_path: Path) -> None:
 
 
 def test_full_run_records_no_ids(tmp_path: Path) -> None:
-    selection = run_selection(tmp_path, "--sample", "100000")["selection"]
-    assert selection["ids"] is None and selection["sample"] == 100000
+    selection = run_selection(tmp_path)["selection"]
+    assert selection["ids"] is None and selection["sample"] is None
+
+
+def test_sample_of_every_row_is_refused(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["run", "arabicstancex", "--tasks-dir", str(TASKS), "--results-dir", str(tmp_path)]
+    assert main([*args, "--sample", "100000"]) == 2
+    assert "not a sample" in capsys.readouterr().err and not any(tmp_path.iterdir())
 
 
 def test_limit_and_sample_together_is_a_usage_error(

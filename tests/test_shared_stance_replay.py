@@ -47,6 +47,7 @@ def test_arabicstancex_replay_matches_sklearn(tmp_path: Path, capsys) -> None:
             f"replay:corrupted,path={predictions}",
             "--results-dir",
             str(tmp_path / "results"),
+            "--allow-outside-data",  # the shared data lives outside the test's tree
         ]
     )
     assert code == 0, capsys.readouterr().err

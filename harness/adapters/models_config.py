@@ -87,6 +87,9 @@ def resolve_model_specs(
                 base["model"] = spec.name  # the raw name: the label is made folder-safe
             options = {**base, **{k: v for k, v in run.items() if k in accepted},
                        **spec.options}
+            if not str(options.get("model") or ""):
+                raise InputError(f"{spec.adapter} needs a model name: --model "
+                                 f"{spec.adapter}:MODEL (or model=MODEL)", field="--model")
         else:
             options = {**base, **spec.options}
         specs.append(ModelSpec(adapter=spec.adapter, name=spec.name, options=options,

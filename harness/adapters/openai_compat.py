@@ -8,6 +8,7 @@ key is read from the environment and never stored, logged or reported.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from typing import Any
@@ -31,7 +32,22 @@ from harness.models.layer import BackendAdapter
 from harness.models.retry import retry_after_s
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 NO_KEY_PLACEHOLDER = "no-key-required"  # local servers ignore the key but the client wants one
+
+
+def _check_url(url: object) -> None:
+    """A base URL is http(s)://host[:port][/path]; anything else fails before any call."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(str(url))
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as exc:
+        raise InputError(f"not a URL: {exc}", field="base_url") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError("not an http(s) URL such as http://127.0.0.1:8000/v1 (the value is not "
+                         "repeated here: it may hold credentials)", field="base_url")
 
 
 class MalformedResponse(TransientError):
@@ -56,6 +72,10 @@ def _parse_completion(content: str) -> Completion:
     text = message.get("content")
     if text is not None and not isinstance(text, str):
         raise MalformedResponse("message content is not text")
+    if not text and not message.get("refusal") and not message.get("tool_calls"):
+        # Never cached: a null or empty answer is a server fault, and retried like one.
+        raise MalformedResponse(f"message content is {'empty' if text == '' else 'null'} "
+                                "(no refusal, no tool call)")
     usage = body.get("usage")
     usage = usage if isinstance(usage, dict) else {}
     prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
@@ -79,7 +99,11 @@ def failure_class(exc: openai.APIError) -> type[ModelError]:
     if isinstance(exc, openai.APITimeoutError):
         return TransientError
     if isinstance(exc, openai.APIConnectionError):
-        return Unreachable
+        # Only a connection never made means "unreachable"; one lost mid-answer (a reset
+        # mid-body, a dropped keep-alive) is a transport error, retried as such. By name: the
+        # client's HTTP library (httpx or its successor) names both the same way.
+        refused = type(exc.__cause__).__name__ in ("ConnectError", "ConnectTimeout")
+        return Unreachable if refused else TransientError
     status = status_of(exc)
     if status is None:
         return ModelError
@@ -96,7 +120,7 @@ class OpenAIBackend(Backend):
     """Chat completions through the official `openai` client (AsyncOpenAI)."""
 
     def __init__(self, model: str, *, base_url: str | None = None,
-                 api_key_env: str = "OPENAI_API_KEY", timeout: float = 60.0,
+                 api_key_env: str | None = None, timeout: float = 60.0,
                  max_tokens_param: str = "max_tokens") -> None:
         super().__init__(model)
         if max_tokens_param not in ("max_tokens", "max_completion_tokens"):
@@ -105,12 +129,16 @@ class OpenAIBackend(Backend):
         check_positive(timeout, "timeout")
         self.max_tokens_field = max_tokens_param
         self._connect_url = base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL
+        _check_url(self._connect_url)
         self.base_url = public_base_url(self._connect_url)
-        self.api_key_env = api_key_env
-        self._api_key = os.environ.get(api_key_env) or ""
+        self.api_key_env = api_key_env or DEFAULT_KEY_ENV
+        self._api_key = os.environ.get(self.api_key_env) or ""
+        if api_key_env and not self._api_key:  # named on purpose: a missing key is a mistake
+            raise InputError(f"the environment variable {api_key_env} is not set (or empty)",
+                             field="api_key_env")
         if not self._api_key and self.base_url == OPENAI_BASE_URL:
             raise AdapterError(f"no API key for {self.base_url}: set the environment variable "
-                               f"{api_key_env}")
+                               f"{self.api_key_env}")
         self.timeout = float(timeout)
         self._client: openai.AsyncOpenAI | None = None
 
@@ -131,7 +159,13 @@ class OpenAIBackend(Backend):
             # `post` (the client's documented route for raw requests) sends the body as is:
             # the typed `chat.completions.create` spends more CPU validating it than a
             # loopback call takes, and we parse the answer ourselves to survive odd servers.
-            content = await self._client.post("/chat/completions", cast_to=str, body=body)
+            # `timeout` is a deadline for the whole request: the client's own timeout is per
+            # read, so a server dripping bytes could otherwise hold a call indefinitely.
+            async with asyncio.timeout(self.timeout):
+                content = await self._client.post("/chat/completions", cast_to=str, body=body)
+        except TimeoutError:
+            raise TransientError(f"no complete answer within the {self.timeout:g} s deadline "
+                                 "(timeout)") from None
         except openai.APIError as exc:
             raise self._failure(exc) from None  # no chained traceback: it may hold the key
         return _parse_completion(content)
@@ -158,6 +192,14 @@ class OpenAIBackend(Backend):
         body = exc.body
         message = (body.get("message") if isinstance(body, dict) else None) or getattr(
             exc, "message", None) or str(exc) or type(exc).__name__
+        cause = exc.__cause__
+        if isinstance(exc, openai.APIConnectionError) and cause is not None:
+            detail = f"{type(cause).__name__}{': ' if str(cause) else ''}{cause}"
+            if failure_class(exc) is Unreachable:
+                message = f"{message} ({detail})"
+            else:
+                return self._redact(f"transport error: the connection broke before a complete "
+                                    f"answer ({detail})")
         prefix = f"HTTP {status}" if status else type(exc).__name__
         return self._redact(f"{prefix}: {message}")
 

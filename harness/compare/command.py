@@ -17,6 +17,7 @@ from rich.console import Console
 from harness.compare.loading import Run, discover_runs, group_by_task
 from harness.errors import InputError
 from harness.jsonio import atomic_write_text
+from harness.scoring.bootstrap import check_resamples
 
 if TYPE_CHECKING:  # compare.stats (numpy) is imported when comparing, not for `harness --help`
     from harness.compare.stats import TaskComparison
@@ -87,8 +88,13 @@ def build_comparisons(runs: Sequence[Run], *, baseline: str | None = None,
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    if args.resamples is not None and args.resamples < 1:
-        raise InputError("must be a positive integer", field="--resamples")
+    check_resamples(args.resamples)
+    if args.max_examples < 0:
+        raise InputError(f"must be 0 (all) or more, got {args.max_examples}",
+                         field="--max-examples")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise InputError("is a file: --out names a folder for comparison.md and "
+                         "comparison.html", path=args.out, field="--out")
     from harness.compare.markdown import render_markdown
 
     runs = discover_runs(args.runs)

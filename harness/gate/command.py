@@ -9,11 +9,13 @@ baseline measured on a different task or metric settings).
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from rich.console import Console
 
-from harness.errors import InputError
+from harness.errors import InputError, check_output_file
+from harness.scoring.bootstrap import check_resamples
 
 console = Console(stderr=True)
 
@@ -24,8 +26,8 @@ def _pair(text: str) -> tuple[str, float]:
         number = float(value)
     except ValueError:
         number = float("nan")
-    if not eq or not name.strip() or number != number:
-        raise argparse.ArgumentTypeError(f"expected METRIC=NUMBER, got {text!r}")
+    if not eq or not name.strip() or not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"expected METRIC=NUMBER (a finite number), got {text!r}")
     return name.strip(), number
 
 
@@ -79,8 +81,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     if not 0.0 < args.alpha < 1.0:
         raise InputError("must be between 0 and 1", field="--alpha")
-    if args.resamples is not None and args.resamples < 1:
-        raise InputError("must be a positive integer", field="--resamples")
+    check_resamples(args.resamples)
+    for name, drop in [*args.tolerance, ("--default-tolerance", args.default_tolerance)]:
+        if not drop >= 0:  # NaN fails too
+            raise InputError(f"a tolerance is a drop >= 0, got {drop}",
+                             field=name if name.startswith("--") else f"--tolerance {name}")
+    if not 0.0 <= args.max_error_rate <= 1.0:
+        raise InputError(f"must be a rate between 0 and 1, got {args.max_error_rate}",
+                         field="--max-error-rate")
+    for flag, path in (("--summary", args.summary), ("--junit", args.junit)):
+        check_output_file(path, flag)
     thresholds = Thresholds(
         tolerances=dict(args.tolerance), default_tolerance=args.default_tolerance,
         floors=dict(args.min), ceilings=dict(args.max),

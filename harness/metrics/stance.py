@@ -39,8 +39,9 @@ class StanceSettings(BaseModel):
         unknown = sorted(set(self.aliases) - set(self.labels))
         if unknown:
             raise ValueError(f"aliases for labels not in the label set: {unknown}")
-        if len(set(self.labels)) != len(self.labels) or not self.labels:
-            raise ValueError("labels must be a non-empty list of distinct names")
+        if len(set(self.labels)) != len(self.labels) or len(self.labels) < 2:
+            raise ValueError("labels must be a list of at least two distinct names "
+                             "(one label leaves nothing to classify)")
         return self
 
     def canonical(self, value: str) -> str | None:

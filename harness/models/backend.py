@@ -61,8 +61,9 @@ def check_positive(value: Any, option: str, *, optional: bool = False) -> None:
     """Options are numbers > 0; the error names the option as the user wrote it."""
     if value is None and optional:
         return
-    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-        raise InputError(f"must be a positive number, got {value!r}", field=option)
+    if (not isinstance(value, int | float) or isinstance(value, bool)
+            or not 0 < value < float("inf")):  # NaN fails too
+        raise InputError(f"must be a positive finite number, got {value!r}", field=option)
 
 
 class Backend(abc.ABC):

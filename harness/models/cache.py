@@ -7,12 +7,20 @@ moment (even `kill -9`) resumes without repeating a call; several processes may 
 The key hashes everything that changes the answer (base URL, model, messages, generation
 settings and any extra request parameters) and nothing that doesn't (API key, timeouts).
 Errors are never cached.
+
+Two processes running the same task on one cache do not both pay for a call: before calling,
+a process claims the key (`claims` table); another process that finds the key claimed waits
+for the answer instead of calling. A claim left by a killed process is taken over at once when
+its process is gone (same host) or after `CLAIM_TTL_S` (any host).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import secrets
+import socket
 import sqlite3
 import threading
 import time
@@ -38,6 +46,26 @@ CREATE TABLE IF NOT EXISTS responses (
     created_at REAL NOT NULL
 )
 """
+_CLAIMS = """
+CREATE TABLE IF NOT EXISTS claims (
+    key TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    owner TEXT NOT NULL,
+    expires_at REAL NOT NULL
+)
+"""
+CLAIM_TTL_S = 900.0  # longer than one call with all its retries normally takes
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def public_base_url(base_url: str) -> str:
@@ -81,6 +109,9 @@ class ResponseCache:
         # commits), and keeps a commit far cheaper than a model call.
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.execute(_SCHEMA)
+        self._db.execute(_CLAIMS)
+        self.owner = secrets.token_hex(8)  # this cache handle's claims
+        self._host = socket.gethostname()
 
     @staticmethod
     def path_in(cache_dir: str | Path | None = None) -> Path:
@@ -97,18 +128,55 @@ class ResponseCache:
         return CachedAnswer(row[0], row[1], row[2], row[3], json.loads(row[4]))
 
     def put(self, key: str, model: str, answer: CachedAnswer) -> None:
-        """Store and commit at once (a later identical answer replaces it harmlessly)."""
+        """Store and commit at once (a later identical answer replaces it harmlessly); the
+        key's claim goes in the same transaction."""
         with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, model, answer.text, answer.prompt_tokens, answer.completion_tokens,
-                 answer.latency_s, json.dumps(answer.metadata, ensure_ascii=False),
-                 time.time()))
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (key, model, answer.text, answer.prompt_tokens, answer.completion_tokens,
+                     answer.latency_s, json.dumps(answer.metadata, ensure_ascii=False),
+                     time.time()))
+                self._db.execute("DELETE FROM claims WHERE key = ?", (key,))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def claim(self, key: str, ttl_s: float = CLAIM_TTL_S) -> bool:
+        """Claim `key` for a call; False while another live process holds it."""
+        now = time.time()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute("SELECT host, pid, owner, expires_at FROM claims "
+                                       "WHERE key = ?", (key,)).fetchone()
+                held = row is not None and row[2] != self.owner and row[3] > now and (
+                    row[0] != self._host or _alive(row[1]))
+                if not held:
+                    self._db.execute("INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?)",
+                                     (key, self._host, os.getpid(), self.owner, now + ttl_s))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return not held
+
+    def release(self, key: str | None = None) -> None:
+        """Drop this handle's claim on `key` (None: all of them)."""
+        with self._lock:
+            if key is None:
+                self._db.execute("DELETE FROM claims WHERE owner = ?", (self.owner,))
+            else:
+                self._db.execute("DELETE FROM claims WHERE key = ? AND owner = ?",
+                                 (key, self.owner))
 
     def __len__(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0])
 
     def close(self) -> None:
+        self.release()
         with self._lock:
             self._db.close()

@@ -63,6 +63,9 @@ class ModelClient:
                               ("backoff", backoff), ("max_backoff", max_backoff),
                               ("max_concurrency", max_concurrency)):
             check_positive(value, option, optional=option in ("rpm", "max_concurrency"))
+        for option, value in (("max_attempts", max_attempts), ("max_concurrency", max_concurrency)):
+            if value is not None and value != int(value):
+                raise InputError(f"must be a whole number, got {value!r}", field=option)
         self.backend = backend
         self.rpm = rpm
         self.max_attempts = int(max_attempts)
@@ -97,9 +100,37 @@ class ModelClient:
         key = self.cache_key(body)
         cache = self._response_cache()
         if cache is not None and not self.refresh:
-            hit = cache.get(key)
+            hit = await self._cached_or_claimed(cache, key)
             if hit is not None:
                 return self._response(hit, cached=True, attempts=0)
+        try:
+            response = await self._fetch(body, key, cache)  # a stored answer drops the claim
+        except BaseException:
+            if cache is not None:
+                cache.release(key)  # Ctrl-C, or a failure that stops the run
+            raise
+        if response.error and cache is not None:
+            cache.release(key)  # an errored example: another process may try it
+        return response
+
+    async def _cached_or_claimed(self, cache: ResponseCache, key: str) -> CachedAnswer | None:
+        """The cached answer, else None once this process holds the key's claim; while
+        another process holds it (it is fetching this answer), wait for its answer."""
+        pause = 0.02
+        while True:
+            hit = cache.get(key)
+            if hit is not None:
+                return hit
+            if cache.claim(key):
+                hit = cache.get(key)  # answered between the two looks: use it
+                if hit is not None:
+                    cache.release(key)
+                return hit
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+    async def _fetch(self, body: dict[str, Any], key: str,
+                     cache: ResponseCache | None) -> Response:
         started = time.perf_counter()
         attempts = 0
 

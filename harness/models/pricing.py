@@ -51,8 +51,9 @@ def parse_price(value: Any, *, where: str | Path | None = None, model: str = "")
     except (KeyError, TypeError, ValueError):
         raise InputError("price needs numeric input and output (USD per 1M tokens)",
                          path=where, field=f"{model}.price" if model else "price") from None
-    if price.input < 0 or price.output < 0:
-        raise InputError("prices must not be negative", path=where, field=f"{model}.price")
+    if not (0 <= price.input < float("inf") and 0 <= price.output < float("inf")):  # NaN too
+        raise InputError("prices must be finite and not negative", path=where,
+                         field=f"{model}.price")
     return price
 
 

@@ -22,6 +22,16 @@ if TYPE_CHECKING:  # numpy is imported where it is used: loading a task file mus
 _NAN_CI: tuple[float, float] = (float("nan"), float("nan"))
 MIN_RESAMPLES = 100  # fewer resamples give percentile intervals too noisy to report
 BLOCK_ELEMENTS = 1 << 22  # indices drawn at once (32 MiB of int64): bounds a bootstrap's memory
+MAX_RESAMPLES = 100_000  # more buys no precision a report shows, and costs minutes and memory
+
+
+def check_resamples(value: int | None, option: str = "--resamples") -> None:
+    """A `--resamples` flag within the bounds a task file's `metrics.bootstrap` has."""
+    from harness.errors import InputError
+
+    if value is not None and not MIN_RESAMPLES <= value <= MAX_RESAMPLES:
+        raise InputError(f"must be between {MIN_RESAMPLES} and {MAX_RESAMPLES}, got {value}",
+                         field=option)
 
 
 @dataclass(frozen=True)

@@ -35,15 +35,18 @@ class Example:
         return {"id": self.id, **self.fields, **self.extra}
 
 
-def _rows_from_hub(spec: TaskSpec, task_path: Path) -> Iterator[tuple[str, int | None, dict]]:
-    import datasets  # heavy import, only for Hub tasks
-
+def _rows_from_hub(spec: TaskSpec, task_path: Path,
+                   allow_outside: bool) -> Iterator[tuple[str, int | None, dict]]:
     hub = spec.data.hub
     assert hub is not None
     source = hub.dataset
-    local = (task_path.parent / source).resolve()
-    if local.exists():
+    local = resolve_data_path(task_path, source, field="data.hub.dataset")
+    if local.exists():  # a local dataset folder: kept in the task's tree like a data path
+        resolve_data_path(task_path, source, field="data.hub.dataset",
+                          allow_outside=allow_outside)
         source = str(local)
+    import datasets  # heavy import, only for Hub tasks
+
     try:
         options = {"revision": hub.revision, "data_files": hub.data_files}
         builder = datasets.load_dataset_builder(source, hub.config, **options)
@@ -66,9 +69,24 @@ def _rows_from_hub(spec: TaskSpec, task_path: Path) -> Iterator[tuple[str, int |
         yield f"{hub.dataset} row {index}", None, dict(row)
 
 
-def resolve_data_path(task_path: Path, relative: str) -> Path:
-    """Data paths in a task file are relative to the task file's folder."""
-    return (task_path.parent / relative).resolve()
+def resolve_data_path(task_path: Path, relative: str, *, field: str = "data.path",
+                      allow_outside: bool = True) -> Path:
+    """Data paths in a task file are relative to the task file's folder.
+
+    Unless `allow_outside`, the path must stay inside the task's tree (the folder above the
+    task file's folder: `tasks/` beside `references/`), so a task file cannot make the harness
+    read, and print values from, any other file on the machine.
+    """
+    try:
+        path = (task_path.parent / relative).resolve()
+        root = task_path.resolve().parent.parent
+    except (OSError, RuntimeError) as exc:  # a symlink loop (RuntimeError before 3.13)
+        raise InputError(f"cannot resolve {relative!r}: {exc}", path=task_path,
+                         field=field) from None
+    if not allow_outside and not path.is_relative_to(root):
+        raise InputError(f"{relative!r} resolves outside the task's tree {root}; "
+                         "pass --allow-outside-data to read it", path=task_path, field=field)
+    return path
 
 
 def _rows_from_jsonl(path: Path) -> Iterator[tuple[str, int | None, dict]]:
@@ -79,13 +97,15 @@ def _rows_from_jsonl(path: Path) -> Iterator[tuple[str, int | None, dict]]:
 def _map_row(spec: TaskSpec, row: dict, where: tuple[str, int | None], index: int) -> Example:
     kind = spec.task_kind
     mapped: dict[str, Any] = {}
-    for name in ("id", *kind.fields):
+    if spec.data.ids == "row_number":
+        mapped["id"] = f"row-{index}"
+    for name in (*(() if "id" in mapped else ("id",)), *kind.fields):
         column = spec.column(name)
         if column not in row:
-            if name == "id" and "id" not in spec.data.fields:
-                mapped["id"] = f"row-{index}"
-                continue
-            raise InputError("missing required field", path=where[0], line=where[1], field=column)
+            hint = (" (ids must be explicit: give every row one, or set `data.ids: row_number` "
+                    "in the task to number the rows)") if name == "id" else ""
+            raise InputError("missing required field" + hint, path=where[0], line=where[1],
+                             field=column)
         mapped[name] = row[column]
     if not isinstance(mapped["id"], str | int) or isinstance(mapped["id"], bool):
         raise InputError(
@@ -102,15 +122,17 @@ def _map_row(spec: TaskSpec, row: dict, where: tuple[str, int | None], index: in
     return Example(id=example_id, fields=fields, location=location, extra=extra)
 
 
-def load_examples(spec: TaskSpec, task_path: Path) -> list[Example]:
+def load_examples(spec: TaskSpec, task_path: Path, *,
+                  allow_outside: bool = False) -> list[Example]:
     """All examples of a task, validated; duplicate ids are an error naming both places."""
     if spec.data.path is not None:
-        data_path = resolve_data_path(task_path, spec.data.path)
+        data_path = resolve_data_path(task_path, spec.data.path, allow_outside=allow_outside)
         if not data_path.is_file():
-            raise InputError(f"data file not found: {data_path}", path=task_path, field="data.path")
+            what = "is a folder, not a JSONL file" if data_path.is_dir() else "not found"
+            raise InputError(f"data file {what}: {data_path}", path=task_path, field="data.path")
         rows: Iterable[tuple[str, int | None, dict]] = _rows_from_jsonl(data_path)
     else:
-        rows = _rows_from_hub(spec, task_path)
+        rows = _rows_from_hub(spec, task_path, allow_outside)
     examples: list[Example] = []
     seen: dict[str, str] = {}
     for index, (source, line, row) in enumerate(rows):
@@ -129,12 +151,14 @@ def load_examples(spec: TaskSpec, task_path: Path) -> list[Example]:
     return examples
 
 
-def load_train_labels(spec: TaskSpec, task_path: Path) -> list[str] | None:
+def load_train_labels(spec: TaskSpec, task_path: Path, *,
+                      allow_outside: bool = False) -> list[str] | None:
     """Gold labels of the optional training file (a prior for the majority baseline)."""
     field = spec.task_kind.label_field
     if spec.data.train is None or field is None:
         return None
-    path = resolve_data_path(task_path, spec.data.train)
+    path = resolve_data_path(task_path, spec.data.train, field="data.train",
+                             allow_outside=allow_outside)
     column = spec.column(field)
     labels = []
     for line, row in iter_jsonl(path):

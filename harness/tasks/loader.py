@@ -19,6 +19,7 @@ class Task:
     spec: TaskSpec
     path: Path
     examples: tuple[Example, ...]
+    allow_outside_data: bool = False  # data outside the task's tree was allowed when loaded
 
     @property
     def name(self) -> str:
@@ -52,25 +53,32 @@ class Task:
         return (*head, {"role": "user", "content": user})
 
     def train_labels(self) -> list[str] | None:
-        return load_train_labels(self.spec, self.path)
+        return load_train_labels(self.spec, self.path,
+                                 allow_outside=self.allow_outside_data)
 
     def subset(self, ids: Sequence[str]) -> Task:
         wanted = set(ids)
-        return Task(self.spec, self.path, tuple(e for e in self.examples if e.id in wanted))
+        return Task(self.spec, self.path, tuple(e for e in self.examples if e.id in wanted),
+                    self.allow_outside_data)
 
 
-def load_task(path: str | Path) -> Task:
-    """Parse, validate and load a task file with its data; fail fast on any problem."""
+def load_task(path: str | Path, *, allow_outside_data: bool = False) -> Task:
+    """Parse, validate and load a task file with its data; fail fast on any problem.
+
+    Every template is rendered against every example here, so no template error (a missing
+    field, a sandbox refusal, an overflow) can surface mid-run after paid calls.
+    """
     from harness.tasks.prompts import check_templates  # jinja2: not needed to list tasks
 
     path = Path(path)
     spec = parse_task_file(path)
-    examples = tuple(load_examples(spec, path))
-    task = Task(spec, path, examples)
+    examples = tuple(load_examples(spec, path, allow_outside=allow_outside_data))
+    task = Task(spec, path, examples, allow_outside_data)
     templates = {"prompt.user": spec.prompt.user}
     if spec.prompt.system:
         templates["prompt.system"] = spec.prompt.system
-    check_templates(templates, {e.id: set(task.context(e)) for e in examples}, path=path)
+    check_templates(templates, {e.id: task.context(e) for e in examples}, path=path)
+    task.train_labels()  # the training file too, before any model is called
     return task
 
 

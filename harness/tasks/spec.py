@@ -8,7 +8,7 @@ models here are the single source of truth for that format; the README documents
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -23,7 +23,12 @@ from pydantic import (
 from harness.adapters.base import GenerationSettings
 from harness.errors import InputError
 from harness.jsonio import content_hash
-from harness.scoring.bootstrap import DEFAULT_BOOTSTRAP, MIN_RESAMPLES, BootstrapConfig
+from harness.scoring.bootstrap import (
+    DEFAULT_BOOTSTRAP,
+    MAX_RESAMPLES,
+    MIN_RESAMPLES,
+    BootstrapConfig,
+)
 from harness.tasks.yamlsafe import line_of, load_yaml, present_path
 
 if TYPE_CHECKING:
@@ -55,6 +60,9 @@ class DataSpec(_Strict):
     hub: HubSource | None = None
     fields: dict[str, str] = Field(default_factory=dict)
     train: str | None = None  # optional JSONL of training rows (majority prior for stance)
+    # Where example ids come from: the id column (default; a row without one is an error), or
+    # `row_number` (`row-0`, `row-1`... in file order) for data that has no ids.
+    ids: Literal["row_number"] | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSpec:
@@ -89,7 +97,7 @@ class GenerationSpec(_Strict):
 class BootstrapSpec(_Strict):
     """`metrics.bootstrap`: how every confidence interval of the task is drawn."""
 
-    resamples: int = Field(DEFAULT_BOOTSTRAP.resamples, ge=MIN_RESAMPLES)
+    resamples: int = Field(DEFAULT_BOOTSTRAP.resamples, ge=MIN_RESAMPLES, le=MAX_RESAMPLES)
     seed: int = DEFAULT_BOOTSTRAP.seed
     confidence: float = Field(DEFAULT_BOOTSTRAP.confidence, gt=0.5, lt=1.0)
 
@@ -196,6 +204,8 @@ class TaskSpec(_Strict):
         dump = self.model_dump(mode="json")
         absent = {n: None for n, cls in METRICS.available().items() if cls.hashed_when_absent}
         dump["metrics"] = {**absent, **dump["metrics"]}
+        if dump["data"]["ids"] is None:  # added later: absent keeps every older hash
+            del dump["data"]["ids"]
         return content_hash(dump)
 
     def prompt_hash(self) -> str:
@@ -223,4 +233,7 @@ def parse_task_file(path: Path) -> TaskSpec:
             message = "unknown field"
         elif error["type"] == "missing":
             message = "missing required field"
+        elif error["type"] == "string_type" and isinstance(error.get("input"), bool):
+            message = (f"expected a string, got the YAML boolean {error['input']}: YAML reads "
+                       "unquoted yes/no/on/off/true/false as booleans; quote it (\"yes\")")
         raise InputError(message, path=path, line=line_of(node, loc), field=field) from None

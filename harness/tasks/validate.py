@@ -11,13 +11,15 @@ from harness.tasks.prompts import template_variables
 from harness.tasks.spec import parse_task_file
 
 
-def validate_path(path: Path, tasks_dir: Path, *, load_hub: bool = False) -> str:
+def validate_path(path: Path, tasks_dir: Path, *, load_hub: bool = False,
+                  allow_outside_data: bool = False) -> str:
     """Validate one file; return a one-line description of what was checked.
 
     A Hub task's data needs the network, so by default only its definition is checked.
     """
     if not path.is_file():
-        raise InputError("file not found", path=path)
+        raise InputError("is a folder, not a file" if path.is_dir() else "file not found",
+                         path=path)
     if path.suffix in {".yaml", ".yml"}:
         spec = parse_task_file(path)
         if spec.data.hub is not None and not load_hub:
@@ -27,7 +29,7 @@ def validate_path(path: Path, tasks_dir: Path, *, load_hub: bool = False) -> str
             }.items():
                 template_variables(source, path=path, field=field)
             return f"task {spec.name!r}: definition ok; Hub data not loaded (--hub loads it)"
-        task = load_task(path)
+        task = load_task(path, allow_outside_data=allow_outside_data)
         return f"task {task.name!r}, {len(task.examples)} examples, hash {task.hash[:19]}"
     users = []
     for task_path in task_files(tasks_dir):
@@ -39,7 +41,7 @@ def validate_path(path: Path, tasks_dir: Path, *, load_hub: bool = False) -> str
             f"no task in {tasks_dir} uses this file; validate the task file that points at it",
             path=path,
         )
-    loaded = [load_task(t) for t in users]
+    loaded = [load_task(t, allow_outside_data=allow_outside_data) for t in users]
     return "reference data of " + ", ".join(
         f"{t.name} ({len(t.examples)} examples)" for t in loaded
     )
