@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from compare_fixtures import edit_report, fake_stance_run, fake_summary_run, harness, seed_runs
-from test_report_browser import CSP_META, PAYLOADS, _Dom, browse
+from test_report_browser import CSP_META, MEASURE, PAYLOADS, SHORT, _Dom, browse
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,11 @@ document.body.appendChild(out);
 
 
 def _fewer_resamples(report: dict) -> None:
-    report["metric_settings"]["bootstrap"]["resamples"] = 200  # keeps the drill-downs quick
+    """Quicker drill-downs: fewer resamples, and `metric_info` as current reports carry it."""
+    from harness.metrics.registry import value_info
+
+    report["metric_settings"]["bootstrap"]["resamples"] = 200
+    report["metric_info"] = value_info(report)
 
 
 def _fake_runs(folder: Path) -> None:
@@ -49,6 +53,8 @@ def _fake_runs(folder: Path) -> None:
     n = 24
     for i, model in enumerate(SEED_MODELS + OTHERS):
         outputs = (PAYLOADS * 4)[:n] if model == "model-5" else None
+        if model == "model-4":
+            outputs = [SHORT] + ["ملخص عربي أطول قليلاً من غيره"] * (n - 1)
         for task in ("news_sum_a", "news_sum_b"):
             scores = [max(0.0, 0.9 - 0.08 * i + (0.02 if k % 2 else 0.0)) for k in range(n)]
             edit_report(fake_summary_run(folder, model, scores, task=task, predictions=outputs),
@@ -115,8 +121,7 @@ def test_sorting_and_no_horizontal_scroll_at_1280(site: Path, tmp_path: Path) ->
     assert probe["first"][: len(by_value)] == by_value  # best first, unranked models last
     assert probe["second"][: len(by_value)] != by_value  # pressed again: reversed
     assert probe["hidden"] is False  # the page's script unhid its buttons
-    assert probe["scrollWidth"] <= probe["clientWidth"] == 1280 - 0 or \
-        probe["scrollWidth"] <= 1280, probe
+    assert probe["clientWidth"] == 1280 and probe["scrollWidth"] <= 1280, probe
     assert probe["matrixRight"] <= 1280, probe
 
     from PIL import Image
@@ -127,8 +132,21 @@ def test_sorting_and_no_horizontal_scroll_at_1280(site: Path, tmp_path: Path) ->
     assert image.size == (1280, 1200)
 
 
-def test_drill_down_arabic_is_right_to_left(site: Path) -> None:
-    html = (site / "task-1.html").read_text(encoding="utf-8")
-    assert 'class="body text ar model-output" dir="rtl" lang="ar"' in html
-    index = (site / "index.html").read_text(encoding="utf-8")
-    assert 'href="task-1.html"' in index
+def test_drill_down_arabic_is_right_to_left(site: Path, tmp_path: Path) -> None:
+    page = next(p for p in sorted(site.glob("task-*.html"))
+                if SHORT in p.read_text(encoding="utf-8"))
+    assert f'href="{page.name}"' in (site / "index.html").read_text(encoding="utf-8")
+    html = CSP_META.sub("", page.read_text(encoding="utf-8"))
+    measured = tmp_path / "measure.html"
+    measured.write_text(html.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    found = re.search(r'<pre id="layout">(.*?)</pre>', browse(measured, tmp_path, "--dump-dom"),
+                      re.S)
+    assert found, "the measuring script did not run"
+    layout = json.loads(found.group(1).replace("&quot;", '"'))
+    assert layout["direction"] == "rtl" and layout["lang"] == "ar"
+    left, _, right, _ = layout["cell"]
+    text_left, _, text_right, _ = layout["text"]
+    pad_left, pad_right = layout["padding"]
+    # a short Arabic line hugs the right edge of its cell and leaves the left side empty
+    assert abs(text_right - (right - pad_right)) <= 2, layout
+    assert text_left > left + pad_left + (right - left) / 3, layout
