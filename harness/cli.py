@@ -163,7 +163,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     tasks = [load_task(p) for p in paths]  # every input is validated before anything runs
     plan = _plan(tasks, specs)
     results = asyncio.run(_run_all(plan, args))
-    stdout_console().print(results_table(results))
+    out = stdout_console()
+    out.print(results_table(results, out.width))
     return 1 if _failed_runs(results, args.max_error_rate) else 0
 
 

@@ -56,3 +56,15 @@ def headline_values(report: Mapping[str, Any]) -> list[str]:
     """The values a table shows and a comparison tests, in the families' order."""
     present = report.get("metrics") or {}
     return [n for n, v in value_info(report).items() if v.get("headline") and n in present]
+
+
+def detail_rows(report: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Every family's descriptive figures from a report's `details` (e.g. summary
+    diagnostics); families without values (absent from `metric_info`) find their own key."""
+    details = report.get("details") or {}
+    return [row for cls in METRICS.available().values() for row in cls.detail_rows(details)]
+
+
+def detail_line(report: Mapping[str, Any]) -> str:
+    """The same figures on one line ("" if none)."""
+    return " · ".join(f"{name} {value} ({ref})" for name, value, ref in detail_rows(report))
