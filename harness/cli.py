@@ -63,7 +63,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 # Modules that add subcommands: each has `register(subparsers)` and sets `func` on its parser.
 COMMAND_MODULES: tuple[str, ...] = ("harness.compare.command", "harness.gate.command",
-                                    "harness.leaderboard.command")
+                                    "harness.leaderboard.command", "harness.reports.show")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -138,6 +138,10 @@ class Metric(abc.ABC):
                     config: BootstrapConfig) -> PairedResult:
         """candidate − base on aligned records, with the test that fits `name`."""
 
+    def invalid_reason(self, record: Record) -> str | None:
+        """Why an answered example's output is invalid for this family (None: valid)."""
+        return None
+
     @classmethod
     def detail_rows(cls, details: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         """Descriptive figures from a report's `details` for tables and compare:
