@@ -54,6 +54,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--sample", type=int, help="a seeded random sample of N examples")
     run.add_argument("--seed", type=int, default=0, help="seed for --sample (recorded)")
     run.add_argument("--no-write", action="store_true", help="print results, write no report")
+    run.add_argument("--dry-run", action="store_true",
+                     help="print the first prompts and request bodies, the number of calls and "
+                          "a cost estimate for priced models; send and write nothing")
     run.add_argument("--max-error-rate", type=float, default=0.0, metavar="RATE",
                      help="exit 1 when a run's share of errored examples exceeds this "
                           "(default 0: any errored example fails the run; reports are written)")
@@ -161,6 +164,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise InputError(f"no task files found in {args.tasks_dir}", field="tasks")
     specs = specs_from_args(args)
     tasks = [load_task(p) for p in paths]  # every input is validated before anything runs
+    if args.dry_run:
+        from harness.dryrun import dry_run
+
+        return dry_run(tasks, specs, args, stdout_console(), _plan)
     plan = _plan(tasks, specs)
     results = asyncio.run(_run_all(plan, args))
     out = stdout_console()
