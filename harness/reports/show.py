@@ -61,6 +61,9 @@ def _settings(report: dict[str, Any]) -> list[tuple[str, str]]:
                   f", tokens {usage.get('prompt_tokens')} in / {usage.get('completion_tokens')} "
                   f"out, {usage.get('cached_responses')} cached, median latency "
                   f"{usage.get('latency_s_median')} s"),
+        *([("first answered", "cost ${cost_usd}, latency {latency_s_total} s in all, median "
+                               "{latency_s_median} s (this run's answers came from the cache)"
+            .format(**usage["as_first_answered"]))] if usage.get("as_first_answered") else []),
         ("harness", f"{harness.get('version')} at {str(git.get('commit'))[:12]}"
                     + (" (dirty)" if git.get("dirty") else "")),
     ]
