@@ -65,3 +65,17 @@ def test_summary_diagnostics_in_compare(tmp_path: Path) -> None:
     assert "Summary diagnostics" in markdown and "compression" in markdown
     assert "copy rate" in markdown and "(refs " in markdown
     assert "Summary diagnostics" in html and "unsupported numbers" in html
+
+
+def test_targets_show_their_arabic_wording(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from compare_fixtures import only_report, run_models
+
+    run_models("arabicstancex", tmp_path / "results", "majority", extra=("--limit", "1"))
+    report = only_report(tmp_path / "results")
+    capsys.readouterr()
+    assert harness("show", report, "--examples", "1") == 0
+    assert "target: Aramco (شركة أرامكو)" in capsys.readouterr().out
+    assert harness("compare", tmp_path / "results", "--out", tmp_path / "out") == 0
+    html = (tmp_path / "out" / "comparison.html").read_text(encoding="utf-8")
+    assert "Aramco (شركة أرامكو)" in html
