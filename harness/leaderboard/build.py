@@ -58,7 +58,8 @@ class TaskBoard:
     mode: str | None
     n_examples: int
     placed: list[Placed[Run]]
-    left_out: list[tuple[Run, list[str]]]
+    left_out: list[tuple[Run, list[str]]]  # newest runs not comparable with the ranked ones
+    older: list[Run] = field(default_factory=list)  # superseded runs: the models' history
     slug: str = ""
 
     def entry(self, run: Run) -> Entry:
@@ -108,21 +109,21 @@ def _sort_key(metric: str, higher: bool) -> Any:
 def task_board(task: str, runs: Sequence[Run], alpha: float = ALPHA) -> TaskBoard:
     newest = newest_per_model(runs)
     chosen = {id(r) for r in newest}
-    superseded = [(r, ["an older run of this model (its newest run is ranked)"])
-                  for r in runs if id(r) not in chosen]
+    older = [r for r in runs if id(r) not in chosen]
     rankable = comparable_set(newest)
-    left = rankable.left_out + superseded
+    left = rankable.left_out
     ranked = rankable.ranked
     if not ranked:
         first = newest[0]
-        return TaskBoard(task, first.kind, "", True, answer_mode(first.report), 0, [], left)
+        return TaskBoard(task, first.kind, "", True, answer_mode(first.report), 0, [], left,
+                         older)
     reference = ranked[0]
     metric = headline_metric(reference)
     higher = bool(value_info(reference.report)[metric]["higher_is_better"])
     ordered = sorted(ranked, key=_sort_key(metric, higher))
     placed = significance_groups(ordered, lambda a, b: paired(metric, a, b), alpha)
     return TaskBoard(task, reference.kind, metric, higher, answer_mode(reference.report),
-                     len(reference.by_id()), placed, left)
+                     len(reference.by_id()), placed, left, older)
 
 
 def history(runs: Sequence[Run], metric: str, higher: bool, alpha: float = ALPHA

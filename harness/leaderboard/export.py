@@ -55,7 +55,8 @@ def to_data(board: Leaderboard) -> dict[str, Any]:
         "tasks": [{"task": t.task, "kind": t.kind, "metric": t.metric,
                    "higher_is_better": t.higher_is_better, "mode": t.mode,
                    "n_examples": t.n_examples, "ranking": [_place(t, p) for p in t.placed],
-                   "left_out": [{**run_ref(r), "reasons": why} for r, why in t.left_out]}
+                   "left_out": [{**run_ref(r), "reasons": why} for r, why in t.left_out],
+                   "older_runs": [run_ref(r) for r in t.older]}
                   for t in board.tasks],
         "history": [{"model": model, "task": task, "runs": [_point(h) for h in points]}
                     for (model, task), points in board.history.items()],

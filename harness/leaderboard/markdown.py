@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.compare.markdown import md, num, p_text, with_ci
+from harness.compare.markdown import METHOD_NAMES, md, num, p_text, with_ci
 from harness.leaderboard.build import Leaderboard, ModelRow, TaskBoard
 
 
@@ -21,11 +21,11 @@ def metric_label(t: TaskBoard) -> str:
 
 def _overview(board: Leaderboard) -> list[str]:
     tasks = [t for t in board.tasks if t.placed]
-    head = ["mean rank", "model", *(f"{t.task} ({metric_label(t)})" for t in tasks),
+    head = ["mean rank (tasks)", "model", *(f"{t.task} ({metric_label(t)})" for t in tasks),
             "cost", "latency (median per call)"]
     lines = ["| " + " | ".join(md(h) for h in head) + " |", "|---" * len(head) + "|"]
     for row in board.models:
-        cells = [num(row.mean_rank, 2), md(row.model)]
+        cells = [f"{num(row.mean_rank, 2)} ({len(row.ranks)} of {len(tasks)})", md(row.model)]
         cells += [_cell(t, row) for t in tasks]
         cells += [money(row.cost_usd), seconds(row.latency_s)]
         lines.append("| " + " | ".join(cells) + " |")
@@ -52,12 +52,16 @@ def _task(board: Leaderboard, t: TaskBoard) -> list[str]:
                                          else p_text(p.p_adjusted if p.p_adjusted is not None
                                                      else float("nan")))
             lines.append(f"| {p.rank_text} | {md(p.item.model)} | {with_ci(t.entry(p.item))} | "
-                         f"{delta} | {padj} | {'' if r is None else md(r.method)} |")
+                         f"{delta} | {padj} | "
+                         f"{'' if r is None else md(METHOD_NAMES.get(r.method, r.method))} |")
         lines.append("")
     if t.left_out:
         lines.append("Left out of this ranking:")
         lines += [f"- {md(r.model)} ({md(r.path)}): {md('; '.join(why))}" for r, why in t.left_out]
         lines.append("")
+    if t.older:
+        lines += [f"{len(t.older)} older run(s) of these models are not ranked (their history "
+                  "is below where a model ran the task more than once).", ""]
     return lines
 
 
