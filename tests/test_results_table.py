@@ -48,3 +48,23 @@ def test_wide_terminal_shows_full_report_paths_and_diagnostics() -> None:
                  and (r.report.get("details") or {}).get("diagnostics")]
     assert summaries, "a committed summarization baseline carries summary diagnostics"
     assert "compression" in text and "copy rate" in text and "refs " in text
+
+
+def test_progress_keeps_counts_and_elapsed_time_at_80_columns() -> None:
+    import io
+
+    from harness.adapters.base import Response
+    from harness.progress import RunProgress
+
+    live = Console(width=80, file=io.StringIO(), force_terminal=True)
+    with RunProgress(live) as progress:
+        bar = progress.bar("arabicstancex × a-rather-long-model-name-v2")
+        bar.start(1522)
+        for _ in range(1000):
+            bar.advance(Response(text="x", prompt_tokens=1000, completion_tokens=10))
+    console = Console(width=80, record=True, color_system=None)
+    console.print(progress._progress.get_renderable())  # one drawing of the bars
+    text = console.export_text()
+    assert "1000/1522" in text and "0:00:0" in text and "…" not in text
+    assert "1010000" in text  # the token count folds with its text, never cut
+    assert max(len(line) for line in text.splitlines()) <= 80, text
