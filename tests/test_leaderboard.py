@@ -126,3 +126,15 @@ def test_markdown_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 def test_bad_input_exits_2(tmp_path: Path) -> None:
     assert harness("leaderboard", tmp_path / "missing") == 2
+
+
+def test_answer_mode_is_shown_where_a_report_records_one(tmp_path: Path) -> None:
+    folder = tmp_path / "runs"
+    for model in ("a", "b"):
+        path = fake_stance_run(folder, model, GOLD, GOLD)
+        edit_report(path, lambda r: r["task"].update(answer_mode="constrained"))
+    board = build_leaderboard(load_all_runs([folder]))
+    assert board.tasks[0].mode == "answer mode: constrained"
+    from harness.leaderboard.markdown import render_markdown
+
+    assert "answer mode: constrained" in render_markdown(board)
