@@ -103,6 +103,9 @@ def test_history_flags_a_significant_drop(tmp_path: Path) -> None:
     points = board.history[("perfect", "fake_stance")]
     assert [p.drop for p in points] == [False, True]
     assert points[1].vs_previous is not None and points[1].vs_previous.difference == -1.0
+    assert harness("leaderboard", folder, "--out", tmp_path / "site") == 0
+    page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "significant drop ▼" in page and "20250201T000000Z-00000000" in page
     # the newest run is ranked, the older one is listed as superseded
     assert [r.run_id for r in board.tasks[0].older] == ["20250101T000000Z-00000000"]
     assert not board.tasks[0].left_out
