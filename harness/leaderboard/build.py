@@ -15,7 +15,7 @@ from harness.compare.markdown import testable
 from harness.compare.stats import aligned_records, bootstrap_config, paired_metric_test
 from harness.leaderboard.groups import ALPHA, CORRECTION, Placed, holm, significance_groups
 from harness.leaderboard.loading import comparable_set, newest_per_model, run_time
-from harness.metrics.base import Entry
+from harness.metrics.base import Entry, entry
 from harness.metrics.registry import metrics_from_report, value_info
 from harness.scoring.significance import PairedResult
 
@@ -63,7 +63,7 @@ class TaskBoard:
     slug: str = ""
 
     def entry(self, run: Run) -> Entry:
-        return run.report["metrics"].get(self.metric) or {"value": None}
+        return run.report["metrics"].get(self.metric) or entry(None)
 
 
 @dataclass
@@ -130,7 +130,7 @@ def history(runs: Sequence[Run], metric: str, higher: bool, alpha: float = ALPHA
             ) -> list[HistoryPoint]:
     """One model's runs of one task, oldest first; each compared with the run before it."""
     ordered = sorted(runs, key=run_time)
-    points = [HistoryPoint(r, r.report["metrics"].get(metric) or {"value": None})
+    points = [HistoryPoint(r, r.report["metrics"].get(metric) or entry(None))
               for r in ordered]
     tested: list[HistoryPoint] = []
     for prev, point in itertools.pairwise(points):
