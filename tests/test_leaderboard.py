@@ -141,3 +141,14 @@ def test_answer_mode_is_shown_where_a_report_records_one(tmp_path: Path) -> None
     from harness.leaderboard.markdown import render_markdown
 
     assert "answer mode: constrained" in render_markdown(board)
+
+
+def test_a_task_without_per_example_records_is_listed_not_ranked(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _stance_runs(tmp_path)
+    lonely = fake_stance_run(folder, "lonely", GOLD, GOLD, task="other_task")
+    lonely.with_name(lonely.stem + ".examples.jsonl").unlink()
+    assert harness("leaderboard", folder) == 0
+    text = capsys.readouterr().out
+    assert "### other_task (stance): no run can be ranked" in text
+    assert "no per-example records" in text

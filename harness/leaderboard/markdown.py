@@ -39,7 +39,8 @@ def _cell(t: TaskBoard, row: ModelRow) -> str:
 
 def _task(board: Leaderboard, t: TaskBoard) -> list[str]:
     lines = [f"### {md(t.task)} ({md(t.kind)}, {t.n_examples} examples, "
-             f"ranked by {md(metric_label(t))})", ""]
+             f"ranked by {md(metric_label(t))})" if t.placed else
+             f"### {md(t.task)} ({md(t.kind)}): no run can be ranked", ""]
     if t.placed:
         lines += ["| rank | model | value [CI] | Δ vs group leader | p (Holm) | test |",
                   "|---|---|---|---|---|---|"]
