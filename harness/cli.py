@@ -56,6 +56,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--no-write", action="store_true", help="print results, write no report")
     run.add_argument("--allow-outside-data", action="store_true",
                      help="let a task read data outside its tree (the folder above its own)")
+    run.add_argument("--dry-run", action="store_true",
+                     help="print the first prompts and request bodies, the number of calls and "
+                          "a cost estimate for priced models; send and write nothing")
     run.add_argument("--max-error-rate", type=float, default=0.0, metavar="RATE",
                      help="exit 1 when a run's share of errored examples exceeds this "
                           "(default 0: any errored example fails the run; reports are written)")
@@ -64,7 +67,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 
 # Modules that add subcommands: each has `register(subparsers)` and sets `func` on its parser.
-COMMAND_MODULES: tuple[str, ...] = ("harness.compare.command", "harness.gate.command")
+COMMAND_MODULES: tuple[str, ...] = ("harness.compare.command", "harness.gate.command",
+                                    "harness.leaderboard.command", "harness.reports.show")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,9 +180,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             selection.apply(task.examples)
         except InputError as exc:
             raise InputError(exc.message, path=task.path, field=exc.field) from None
+    if args.dry_run:
+        from harness.dryrun import dry_run
+
+        return dry_run(tasks, specs, args, stdout_console(), _plan)
     plan = _plan(tasks, specs)
     results = asyncio.run(_run_all(plan, args))
-    stdout_console().print(results_table(results))
+    out = stdout_console()
+    out.print(results_table(results, out.width))
     return 1 if _failed_runs(results, args.max_error_rate) else 0
 
 

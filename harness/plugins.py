@@ -25,6 +25,7 @@ class Registry(Generic[T]):
         self._builtins = tuple(builtins)
         self._classes: dict[str, T] = {}
         self._builtins_loaded = False
+        self._scanned = False
 
     def register(self, name: str) -> Callable[[T], T]:
         """Class decorator: make a component available under `name`."""
@@ -70,7 +71,8 @@ class Registry(Generic[T]):
         return self._classes[name]
 
     def __contains__(self, name: object) -> bool:
-        self._load(scan=False)
-        if name not in self._classes:
+        """Whether `name` is known: built-ins, code registrations, entry points scanned once."""
+        if not self._scanned:
             self._load()
+            self._scanned = True
         return name in self._classes

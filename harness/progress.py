@@ -6,6 +6,7 @@ from types import TracebackType
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Column
 
 from harness.adapters.base import Response
 
@@ -39,11 +40,12 @@ class RunProgress:
     """
 
     def __init__(self, console: Console) -> None:
+        # counts and elapsed time keep their width; the texts fold (never cut) on narrow terminals
         self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
+            TextColumn("{task.description}", table_column=Column(ratio=2, overflow="fold")),
+            BarColumn(bar_width=12),
             MofNCompleteColumn(),
-            TextColumn("{task.fields[stats]}"),
+            TextColumn("{task.fields[stats]}", table_column=Column(ratio=3, overflow="fold")),
             TimeElapsedColumn(),
             console=console,
             transient=False,

@@ -141,7 +141,7 @@ def example_records(task: Task, metrics: Sequence[Metric], examples: Sequence[Ex
     copied = [key for metric in metrics for key in metric.record_keys]
     records = []
     for example, response, scored in zip(examples, responses, scores, strict=True):
-        record: dict[str, Any] = {"id": example.id, **kind.record(example)}
+        record: dict[str, Any] = {"id": example.id, **kind.task_record(task.spec, example)}
         record.update(
             prediction=response.text,
             error=response.error,

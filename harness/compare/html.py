@@ -20,10 +20,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from harness.compare import plots
-from harness.compare.markdown import METHOD_NAMES, num, p_text, verdict
+from harness.compare.markdown import METHOD_NAMES, metric_label, num, p_shown, p_text, verdict
 from harness.compare.stats import TaskComparison
 from harness.kinds.registry import kind_view
-from harness.metrics.registry import metrics_from_report
+from harness.metrics.registry import detail_rows, metrics_from_report
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -63,7 +63,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(num=num, p=p_text, method=lambda m: METHOD_NAMES.get(m, m))
+    env.filters.update(num=num, p=p_text, p_shown=p_shown,
+                       method=lambda m: METHOD_NAMES.get(m, m))
     return env
 
 
@@ -90,6 +91,9 @@ def _task_view(c: TaskComparison, index: int, max_examples: int) -> dict[str, An
         "view": partial(kind_view, c.kind),
         "record_keys": [k for m in metrics_from_report(c.baseline.report) for k in m.record_keys],
         "sort_value": _sort_value,
+        "label": partial(metric_label, c),
+        "diagnostics": [(run.label, detail_rows(run.report)) for run in c.runs
+                        if detail_rows(run.report)],
     }
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from harness.compare.stats import TaskComparison
+from harness.metrics.registry import detail_line
 from harness.scoring.significance import PairedResult
 
 GITHUB_COMMENT_LIMIT = 60_000  # GitHub rejects comments over 65,536 characters
@@ -49,6 +50,11 @@ def testable(result: PairedResult) -> bool:
     return result.method == "mcnemar_exact" or result.n >= MIN_BOOTSTRAP_PAIRS
 
 
+def p_shown(result: PairedResult) -> str:
+    """The p-value, or a dash where the result is too small to test (no number to misread)."""
+    return p_text(result.p_value) if testable(result) else "–"
+
+
 def verdict(result: PairedResult, higher_is_better: bool = True, alpha: float = 0.05) -> str:
     """Plain-words reading of a paired result for the candidate."""
     if not testable(result):
@@ -65,6 +71,11 @@ METHOD_NAMES = {
 }
 
 
+def metric_label(c: TaskComparison, name: str) -> str:
+    """A value's name, marked when lower is better."""
+    return name if c.higher_is_better(name) else f"{name} ↓ (lower is better)"
+
+
 def task_markdown(c: TaskComparison, top: int = 5) -> list[str]:
     n = len(c.comparability.common_ids)
     lines = [f"### {md(c.task)} ({c.kind}, examples: {n})", ""]
@@ -74,13 +85,18 @@ def task_markdown(c: TaskComparison, top: int = 5) -> list[str]:
         lines.append("")
     if c.recomputed:
         lines += ["Metrics recomputed on the shared example ids only.", ""]
-    lines.append("| model | " + " | ".join(md(m) for m in c.metrics) + " |")
+    lines.append("| model | " + " | ".join(md(metric_label(c, m)) for m in c.metrics) + " |")
     lines.append("|---|" + "---|" * len(c.metrics))
     for run in c.runs:
         mark = " (baseline)" if run is c.baseline else ""
         cells = " | ".join(with_ci(c.table[run.label].get(m)) for m in c.metrics)
         lines.append(f"| {md(run.label)}{mark} | {cells} |")
     lines.append("")
+    notes = [(run.label, detail_line(run.report)) for run in c.runs]
+    if any(line for _, line in notes):
+        lines += ["Summary diagnostics (model, the first references in parentheses):", ""]
+        lines += [f"- {md(label)}: {md(line)}" for label, line in notes if line]
+        lines.append("")
     if c.others:
         lines += [f"Paired tests against **{md(c.baseline.label)}** on the same examples "
                   f"(Δ = model − baseline, {c.config.confidence:.0%} CI; "
@@ -92,7 +108,7 @@ def task_markdown(c: TaskComparison, top: int = 5) -> list[str]:
                 lines.append(
                     f"| {md(run.label)} | {md(r.metric)} | {num(r.difference, signed=True)} | "
                     f"[{num(r.ci_low, signed=True)}, {num(r.ci_high, signed=True)}] | "
-                    f"{p_text(r.p_value)} | {METHOD_NAMES.get(r.method, r.method)} | {r.n} | "
+                    f"{p_shown(r)} | {METHOD_NAMES.get(r.method, r.method)} | {r.n} | "
                     f"{verdict(r, c.higher_is_better(r.metric))} |")
             if c.dropped.get(run.label):
                 lines.append(f"| {md(run.label)} | *{c.dropped[run.label]} example(s) missing "

@@ -78,7 +78,8 @@ def metric_bars(comparison: TaskComparison) -> Markup:
             ax.bar(x + (i - (len(runs) - 1) / 2) * width, np.nan_to_num(values), width,
                    yerr=err, capsize=3, color=_COLORS[i % len(_COLORS)],
                    label=_label(run.label), error_kw={"elinewidth": 1, "ecolor": "#222"})
-        ax.set_xticks(x, [_label(m) for m in metrics])
+        ax.set_xticks(x, [_label(m) + ("" if comparison.higher_is_better(m) else
+                                       "\n(lower is better)") for m in metrics])
         ax.set_ylim(0, 1.05)
         ax.set_ylabel(f"score ({comparison.config.confidence:.0%} CI)")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(4, len(runs)),

@@ -170,10 +170,13 @@ def _against_baseline(cur: Run, base: Run, t: Thresholds, result: GateResult) ->
             result.outcomes.append(Outcome(cur.task, cur.model, metric, "skip",
                                            f"{metric} undefined in one of the runs", now, before))
             continue
-        drop = (before - now) if higher_is_better(cur.report, metric) else (now - before)
+        higher = higher_is_better(cur.report, metric)
+        drop = (before - now) if higher else (now - before)
         tolerance = t.tolerances.get(metric, t.default_tolerance)
+        allowed = f"allowed drop {tolerance}" if higher else \
+            f"lower is better, allowed rise {tolerance}"
         text = (f"{metric} {_fmt(now)} vs baseline {_fmt(before)} "
-                f"(Δ {now - before:+.4f}, allowed drop {tolerance})")
+                f"(Δ {now - before:+.4f}, {allowed})")
         if drop <= tolerance + EPSILON:
             result.outcomes.append(Outcome(cur.task, cur.model, metric, "pass", text, now, before))
             continue

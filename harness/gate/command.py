@@ -40,7 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--baseline", action="append", type=Path, default=[], metavar="BASELINE",
                        help="baseline report files or folders (matched by task and model name)")
     check.add_argument("--tolerance", action="append", type=_pair, default=[],
-                       metavar="METRIC=DROP", help="absolute drop allowed for a metric")
+                       metavar="METRIC=DROP",
+                       help="absolute drop allowed for a metric (for a lower-is-better "
+                            "value: the allowed rise)")
     check.add_argument("--default-tolerance", type=float, default=0.0,
                        help="drop allowed for metrics without --tolerance (default 0.0)")
     check.add_argument("--min", action="append", type=_pair, default=[], metavar="METRIC=FLOOR",

@@ -70,6 +70,10 @@ class TaskKind:
         """The inputs and gold answers written into each per-example record."""
         return dict(example.fields)
 
+    def task_record(self, spec: TaskSpec, example: Example) -> dict[str, Any]:
+        """`record` plus what the task file adds to an example (e.g. a target's wording)."""
+        return self.record(example)
+
     def view(self, record: Mapping[str, Any]) -> ExampleView:
         """What the comparison page shows of a record's inputs."""
         return ExampleView(texts=[(name, str(record.get(name, ""))) for name in self.fields

@@ -69,7 +69,17 @@ class StanceKind(TaskKind):
         return {"text": example.fields["text"], "target": example.fields["target"],
                 GOLD_KEY: example.fields["label"]}
 
+    def task_record(self, spec: TaskSpec, example: Example) -> dict[str, Any]:
+        record = self.record(example)
+        wording = stance_settings(spec).target_names.get(example.fields["target"])
+        if wording:
+            record["target_name"] = wording  # the Arabic wording the prompt used
+        return record
+
     def view(self, record: Mapping[str, Any]) -> ExampleView:
+        target = str(record.get("target", ""))
+        if record.get("target_name"):
+            target += f" ({record['target_name']})"
         return ExampleView(texts=[("Text", str(record.get("text", "")))],
-                           facts=[("target", str(record.get("target", ""))),
+                           facts=[("target", target),
                                   ("gold", str(record.get(GOLD_KEY, "")))])

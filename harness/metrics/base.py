@@ -138,6 +138,16 @@ class Metric(abc.ABC):
                     config: BootstrapConfig) -> PairedResult:
         """candidate − base on aligned records, with the test that fits `name`."""
 
+    def invalid_reason(self, record: Record) -> str | None:
+        """Why an answered example's output is invalid for this family (None: valid)."""
+        return None
+
+    @classmethod
+    def detail_rows(cls, details: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+        """Descriptive figures from a report's `details` for tables and compare:
+        (name, value, yardstick) texts; [] if none."""
+        return []
+
     def matrices(self, records: Sequence[Record]
                  ) -> tuple[list[str], list[str], list[list[int]]] | None:
         """A confusion-style matrix (rows, columns, counts) for plots, if the family has one."""

@@ -5,7 +5,7 @@ not in the article. Descriptive, not gated: they say *what kind* of summary a mo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -70,6 +70,24 @@ class Diagnostics(Metric):
             "predictions": aggregate_diagnostics([scores[i]["diagnostics"] for i in done]),
             "references": aggregate_diagnostics(gold),
         }}
+
+    @classmethod
+    def detail_rows(cls, details: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+        """The predictions' means, the first references' as the yardstick."""
+        found = details.get("diagnostics") or {}
+        pred, ref = found.get("predictions") or {}, found.get("references") or {}
+        if not pred:
+            return []
+
+        def text(value: Any, fmt: str) -> str:
+            return "–" if value is None else format(value, fmt)
+
+        return [(name, text(pred.get(key), fmt), "refs " + text(ref.get(key), fmt))
+                for name, key, fmt in (
+                    ("compression", "mean_compression", ".4f"),
+                    ("copy rate", "mean_coverage", ".4f"),
+                    ("novel bigrams", "mean_novel_2gram", ".4f"),
+                    ("unsupported numbers", "share_with_unsupported_numbers", ".1%"))]
 
     def example_value(self, record: Record, name: str) -> float | None:
         raise KeyError(f"diagnostics report no value {name!r}")

@@ -37,7 +37,8 @@ def metrics_from_report(report: Mapping[str, Any]) -> list[Metric]:
     if isinstance(info, Mapping) and info:
         names = list(dict.fromkeys(str(v.get("metric")) for v in info.values()))
     else:
-        names = [n for n in (report.get("metric_settings") or {}) if n in METRICS]
+        names = [n for n in (report.get("metric_settings") or {})
+                 if n != "bootstrap" and n in METRICS]
     return [metric_from_report(report, name) for name in names]
 
 
@@ -56,3 +57,15 @@ def headline_values(report: Mapping[str, Any]) -> list[str]:
     """The values a table shows and a comparison tests, in the families' order."""
     present = report.get("metrics") or {}
     return [n for n, v in value_info(report).items() if v.get("headline") and n in present]
+
+
+def detail_rows(report: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Every family's descriptive figures from a report's `details` (e.g. summary
+    diagnostics); families without values (absent from `metric_info`) find their own key."""
+    details = report.get("details") or {}
+    return [row for cls in METRICS.available().values() for row in cls.detail_rows(details)]
+
+
+def detail_line(report: Mapping[str, Any]) -> str:
+    """The same figures on one line ("" if none)."""
+    return " · ".join(f"{name} {value} ({ref})" for name, value, ref in detail_rows(report))

@@ -90,6 +90,11 @@ class Stance(Metric):
     def primary(self) -> str:
         return "accuracy"
 
+    def invalid_reason(self, record: Record) -> str | None:
+        if answered(record) and _predicted(record) == INVALID:
+            return "the answer names none of the labels"
+        return None
+
     async def score(self, items: Sequence[Item]) -> list[dict[str, Any]]:
         from harness.scoring.labels import parse_label
 

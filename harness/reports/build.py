@@ -35,6 +35,8 @@ def metric_settings(task: Task, metrics: Sequence[Metric]) -> dict[str, Any]:
 
 
 def _usage(responses: Sequence[Response]) -> dict[str, Any]:
+    """This run's tokens, cost and latency; a re-run answered from the cache also gets the
+    original calls' latency and cost under `as_first_answered`."""
     def total(values: list[int | None]) -> int | None:
         known = [v for v in values if v is not None]
         return sum(known) if known else None
@@ -46,9 +48,11 @@ def _usage(responses: Sequence[Response]) -> dict[str, Any]:
 
     priced = any("cost_usd" in r.metadata for r in responses)
     latencies = sorted(r.latency_s for r in responses)
-    return {
+    paid = [r for r in responses if not r.cached and r.error is None]
+    usage: dict[str, Any] = {
         "cost_usd": cost(list(responses)) if priced else None,
-        "cost_usd_uncached": cost([r for r in responses if not r.cached]) if priced else None,
+        # what this run paid: 0 (not unknown) when every answer came from the cache
+        "cost_usd_uncached": (cost(paid) if priced else None) if paid else 0.0,
         "prompt_tokens": total([r.prompt_tokens for r in responses]),
         "completion_tokens": total([r.completion_tokens for r in responses]),
         "cached_responses": sum(r.cached for r in responses),
@@ -56,6 +60,13 @@ def _usage(responses: Sequence[Response]) -> dict[str, Any]:
         "latency_s_total": round(sum(latencies), 6),
         "latency_s_median": round(latencies[len(latencies) // 2], 6) if latencies else None,
     }
+    if usage["cached_responses"]:  # the figures of the calls that first produced the answers
+        first = sorted(float(r.metadata.get("original_latency_s", r.latency_s))
+                       for r in responses)
+        usage["as_first_answered"] = {
+            "cost_usd": usage["cost_usd"], "latency_s_total": round(sum(first), 6),
+            "latency_s_median": round(first[len(first) // 2], 6)}
+    return usage
 
 
 def build_report(

@@ -203,7 +203,9 @@ def mcnemar(
 
     Only discordant pairs carry evidence: with ``b`` = B right & A wrong and ``c`` = A right &
     B wrong, p is the two-sided exact binomial test of ``b`` out of ``b + c`` at 0.5 (1.0 when
-    there are no discordant pairs). The CI is Newcombe's method 10 (`newcombe_paired_ci`).
+    there are no discordant pairs). The CI is Newcombe's method 10 (`newcombe_paired_ci`);
+    with no discordant pair (the same examples right, e.g. identical predictions) the two
+    accuracies are equal on these examples: the difference is exactly 0 and its CI [0, 0].
     """
     a = np.asarray(correct_a, dtype=bool).ravel()
     b = np.asarray(correct_b, dtype=bool).ravel()
@@ -220,7 +222,8 @@ def mcnemar(
     from scipy.stats import binomtest  # see newcombe_paired_ci
 
     p_value = float(binomtest(only_b, discordant, 0.5).pvalue) if discordant else 1.0
-    low, high = newcombe_paired_ci(both, only_b, only_a, neither, confidence)
+    low, high = (newcombe_paired_ci(both, only_b, only_a, neither, confidence) if discordant
+                 else (0.0, 0.0))
     baseline, candidate = float(a.mean()), float(b.mean())
     return PairedResult(
         metric=metric,
