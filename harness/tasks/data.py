@@ -76,6 +76,14 @@ def _rows_from_jsonl(path: Path) -> Iterator[tuple[str, int | None, dict]]:
         yield str(path), line, row
 
 
+def _selected(rows: Iterable[tuple[str, int | None, dict]], where: Mapping[str, str] | None
+              ) -> Iterator[tuple[str, int | None, dict]]:
+    """The rows whose columns hold the `where` values (all rows without a filter)."""
+    for source, line, row in rows:
+        if where is None or all(str(row.get(k)) == v for k, v in where.items()):
+            yield source, line, row
+
+
 def _map_row(spec: TaskSpec, row: dict, where: tuple[str, int | None], index: int) -> Example:
     kind = spec.task_kind
     mapped: dict[str, Any] = {}
@@ -111,6 +119,14 @@ def load_examples(spec: TaskSpec, task_path: Path) -> list[Example]:
         rows: Iterable[tuple[str, int | None, dict]] = _rows_from_jsonl(data_path)
     else:
         rows = _rows_from_hub(spec, task_path)
+    examples = _examples(spec, _selected(rows, spec.data.where))
+    if not examples:
+        raise InputError("the data has no examples", path=task_path, field="data")
+    return examples
+
+
+def _examples(spec: TaskSpec, rows: Iterable[tuple[str, int | None, dict]]) -> list[Example]:
+    """Rows mapped and validated; duplicate ids are an error naming both places."""
     examples: list[Example] = []
     seen: dict[str, str] = {}
     for index, (source, line, row) in enumerate(rows):
@@ -124,23 +140,37 @@ def load_examples(spec: TaskSpec, task_path: Path) -> list[Example]:
             )
         seen[example.id] = example.location
         examples.append(example)
+    return examples
+
+
+def load_train_examples(spec: TaskSpec, task_path: Path) -> list[Example] | None:
+    """The training rows (`data.train`, or `data.path` filtered by `data.train_where`),
+    validated like the evaluated ones: the label prior of `majority`, the few-shot pool."""
+    relative = spec.data.train_path
+    if relative is None:
+        return None
+    path = resolve_data_path(task_path, relative)
+    if not path.is_file():
+        raise InputError(f"training file not found: {path}", path=task_path, field="data.train")
+    examples = _examples(spec, _selected(_rows_from_jsonl(path), spec.data.train_where))
     if not examples:
-        raise InputError("the data has no examples", path=task_path, field="data")
+        raise InputError("the training data has no examples", path=task_path, field="data.train")
     return examples
 
 
 def load_train_labels(spec: TaskSpec, task_path: Path) -> list[str] | None:
-    """Gold labels of the optional training file (a prior for the majority baseline)."""
+    """Gold labels of the training rows (a prior for the majority baseline; only the label
+    column is read, so a file of labels alone is enough)."""
     field = spec.task_kind.label_field
-    if spec.data.train is None or field is None:
+    if spec.data.train_path is None or field is None:
         return None
-    path = resolve_data_path(task_path, spec.data.train)
+    path = resolve_data_path(task_path, spec.data.train_path)
     column = spec.column(field)
     labels = []
-    for line, row in iter_jsonl(path):
+    for source, line, row in _selected(_rows_from_jsonl(path), spec.data.train_where):
         if column not in row:
-            raise InputError("missing required field", path=path, line=line, field=column)
-        labels.append(spec.task_kind.canonical_label(spec, row[column], (str(path), line)))
+            raise InputError("missing required field", path=source, line=line, field=column)
+        labels.append(spec.task_kind.canonical_label(spec, row[column], (source, line)))
     return labels
 
 

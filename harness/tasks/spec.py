@@ -8,7 +8,7 @@ models here are the single source of truth for that format; the README documents
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import (
     BaseModel,
@@ -19,6 +19,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import to_jsonable_python
 
 from harness.adapters.base import GenerationSettings
 from harness.errors import InputError
@@ -31,6 +32,28 @@ if TYPE_CHECKING:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # Fields added after definition-hash format 1: hashed only when set to a non-default
+    # value, so that adding a field never changes the hash of a task that does not use it.
+    hashed_when_set: ClassVar[frozenset[str]] = frozenset()
+
+
+def hash_view(value: Any) -> Any:
+    """``model_dump(mode="json")``, less each model's `hashed_when_set` fields left at their
+    default (any settings model may declare that class variable)."""
+    if isinstance(value, BaseModel):
+        skip: frozenset[str] = getattr(type(value), "hashed_when_set", frozenset())
+        out = {}
+        for name, info in type(value).model_fields.items():
+            item = getattr(value, name)
+            if name in skip and item == info.get_default(call_default_factory=True):
+                continue
+            out[name] = hash_view(item)
+        return out
+    if isinstance(value, dict):
+        return {str(k): hash_view(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [hash_view(v) for v in value]
+    return to_jsonable_python(value)
 
 
 class HubSource(_Strict):
@@ -55,12 +78,28 @@ class DataSpec(_Strict):
     hub: HubSource | None = None
     fields: dict[str, str] = Field(default_factory=dict)
     train: str | None = None  # optional JSONL of training rows (majority prior for stance)
+    # Row filters ({column: value}): `where` picks the evaluated rows of `path` (a file holding
+    # every official split), `train_where` the training rows of `train` (default: `path`).
+    where: dict[str, str] | None = None
+    train_where: dict[str, str] | None = None
+
+    hashed_when_set: ClassVar[frozenset[str]] = frozenset({"where", "train_where"})
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSpec:
         if (self.path is None) == (self.hub is None):
             raise ValueError("give exactly one of 'path' (a JSONL file) or 'hub' (a dataset)")
+        if self.train_where is not None and self.train is None and self.path is None:
+            raise ValueError("train_where needs 'train' or 'path' (a JSONL file)")
+        if self.where is not None and self.train_where == self.where and (
+                self.train or self.path) == self.path:
+            raise ValueError("train_where selects the evaluated rows themselves")
         return self
+
+    @property
+    def train_path(self) -> str | None:
+        """The training rows' file: `train`, else `path` when `train_where` picks rows of it."""
+        return self.train or (self.path if self.train_where is not None else None)
 
 
 class PromptSpec(_Strict):
@@ -193,7 +232,7 @@ class TaskSpec(_Strict):
         """Hash of the definition with every default filled in (format 1, still valid)."""
         from harness.metrics.registry import METRICS
 
-        dump = self.model_dump(mode="json")
+        dump = hash_view(self)
         absent = {n: None for n, cls in METRICS.available().items() if cls.hashed_when_absent}
         dump["metrics"] = {**absent, **dump["metrics"]}
         return content_hash(dump)
