@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from harness.compare.stats import TaskComparison
+from harness.metrics.registry import signatures
 from harness.scoring.significance import PairedResult
 
 GITHUB_COMMENT_LIMIT = 60_000  # GitHub rejects comments over 65,536 characters
@@ -81,6 +82,10 @@ def task_markdown(c: TaskComparison, top: int = 5) -> list[str]:
         cells = " | ".join(with_ci(c.table[run.label].get(m)) for m in c.metrics)
         lines.append(f"| {md(run.label)}{mark} | {cells} |")
     lines.append("")
+    for signature in dict.fromkeys(s for run in c.runs for s in signatures(run.report)):
+        lines.append(f"Signature: `{signature}`  ")
+    if any(signatures(run.report) for run in c.runs):
+        lines.append("")
     if c.others:
         lines += [f"Paired tests against **{md(c.baseline.label)}** on the same examples "
                   f"(Δ = model − baseline, {c.config.confidence:.0%} CI; "

@@ -56,3 +56,11 @@ def headline_values(report: Mapping[str, Any]) -> list[str]:
     """The values a table shows and a comparison tests, in the families' order."""
     present = report.get("metrics") or {}
     return [n for n, v in value_info(report).items() if v.get("headline") and n in present]
+
+
+def signatures(report: Mapping[str, Any]) -> list[str]:
+    """The one-line signatures families record in `metric_settings` (e.g. ROUGE's), which say
+    at a glance whether two figures were computed the same way."""
+    settings = report.get("metric_settings") or {}
+    return [str(v["signature"]) for v in settings.values()
+            if isinstance(v, Mapping) and v.get("signature")]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from harness.metrics.registry import headline_values
+from harness.metrics.registry import headline_values, signatures
 
 if TYPE_CHECKING:
     from harness.runner import RunResult
@@ -43,4 +43,7 @@ def results_table(results: Sequence[RunResult]) -> Table:
                 str(result.report_path or "(not written)") if first else "",
                 end_section=index == len(names) - 1,
             )
+    footer = dict.fromkeys(s for result in results for s in signatures(result.report))
+    if footer:
+        table.caption = "\n".join(footer)
     return table
