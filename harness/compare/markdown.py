@@ -103,8 +103,25 @@ def task_markdown(c: TaskComparison, top: int = 5) -> list[str]:
                 lines.append(f"| {md(run.label)} | *{c.dropped[run.label]} example(s) missing "
                              "from one of the two runs, left out* ||||||| |")
         lines.append("")
+        lines += _group_tests(c)
         lines += _largest(c, top)
     return lines
+
+
+def _group_tests(c: TaskComparison) -> list[str]:
+    """Per-group paired tests, with the caveat that they are many and uncorrected."""
+    count = sum(len(tests) for tests in c.group_tests.values())
+    if not count:
+        return []
+    out = [f"Per-group paired tests ({count} tests, **not corrected for multiple comparisons**: "
+           f"at p < 0.05 about {count * 0.05:.1f} would look significant by chance alone; "
+           f"Bonferroni would ask p < {0.05 / count:.2g}):", "",
+           "| model | value@group | Δ | CI of Δ | p | n |", "|---|---|---|---|---|---|"]
+    for label, tests in c.group_tests.items():
+        out += [f"| {md(label)} | {md(r.metric)} | {num(r.difference, signed=True)} | "
+                f"[{num(r.ci_low, signed=True)}, {num(r.ci_high, signed=True)}] | "
+                f"{p_text(r.p_value)} | {r.n} |" for r in tests]
+    return [*out, ""]
 
 
 def _largest(c: TaskComparison, top: int) -> list[str]:

@@ -109,6 +109,7 @@ def build_report(
         "metrics_answered": scores.answered,
         "metric_info": scores.info,
         "details": scores.details,
+        **({"groups": scores.groups} if scores.groups else {}),
     }
 
 

@@ -34,6 +34,13 @@ class Example:
     def record(self) -> dict[str, Any]:
         return {"id": self.id, **self.fields, **self.extra}
 
+    def groups(self, keys: Iterable[str]) -> dict[str, str]:
+        """This example's group under each key (`metrics.group_by`, `--stratify`)."""
+        from harness.scoring.groups import group_value
+
+        merged = {**self.extra, **self.fields}
+        return {key: group_value(key, merged, self.location) for key in keys}
+
 
 def _rows_from_hub(spec: TaskSpec, task_path: Path) -> Iterator[tuple[str, int | None, dict]]:
     import datasets  # heavy import, only for Hub tasks

@@ -67,6 +67,8 @@ def load_task(path: str | Path) -> Task:
     spec = parse_task_file(path)
     examples = tuple(load_examples(spec, path))
     task = Task(spec, path, examples)
+    for example in examples:  # an example without a group key fails here, not after the run
+        example.groups(spec.group_by)
     templates = {"prompt.user": spec.prompt.user}
     if spec.prompt.system:
         templates["prompt.system"] = spec.prompt.system

@@ -146,7 +146,8 @@ def _metric_sections(value: Any) -> dict[str, Any]:
 
     if not isinstance(value, dict):
         raise ValueError("expected a mapping of metric sections")
-    sections: dict[str, Any] = {"bootstrap": (BootstrapSpec, BootstrapSpec())}
+    sections: dict[str, Any] = {"bootstrap": (BootstrapSpec, BootstrapSpec()),
+                                "group_by": (tuple[str, ...] | None, None)}
     for name, cls in METRICS.available().items():
         sections[name] = (cls.Settings | None, None)
     model = create_model("MetricsSpec", __config__=ConfigDict(extra="forbid", frozen=True),
@@ -154,6 +155,10 @@ def _metric_sections(value: Any) -> dict[str, Any]:
     validated = model.model_validate(value)
     return {"bootstrap": validated.bootstrap,  # type: ignore[attr-defined]
             **{name: getattr(validated, name) for name in value if name != "bootstrap"}}
+
+
+# `metrics:` sections that are not metric families.
+SECTIONS: tuple[str, ...] = ("bootstrap", "group_by")
 
 
 class TaskSpec(_Strict):
@@ -185,7 +190,7 @@ class TaskSpec(_Strict):
 
         fields = ("id", *self.task_kind.fields)
         for name in self.metrics:
-            if name == "bootstrap":
+            if name in SECTIONS:
                 continue
             missing = sorted(METRICS.get(name).requires - set(fields))
             if missing:
@@ -211,9 +216,14 @@ class TaskSpec(_Strict):
         assert isinstance(value, BootstrapSpec)
         return value
 
+    @property
+    def group_by(self) -> tuple[str, ...]:
+        """The group keys every value is also reported for (`metrics.group_by`)."""
+        return tuple(self.metrics.get("group_by") or ())
+
     def metric_names(self) -> list[str]:
         """The task's metric families: its kind's defaults, then any other section it sets."""
-        named = [n for n in self.metrics if n != "bootstrap"]
+        named = [n for n in self.metrics if n not in SECTIONS]
         return [*self.task_kind.default_metrics,
                 *(n for n in named if n not in self.task_kind.default_metrics)]
 
@@ -256,7 +266,7 @@ def parse_task_file(path: Path) -> TaskSpec:
         if error["type"] == "extra_forbidden" and len(loc) == 2 and loc[0] == "metrics":
             from harness.metrics.registry import METRICS
 
-            known = ", ".join(["bootstrap", *METRICS.available()])
+            known = ", ".join([*SECTIONS, *METRICS.available()])
             message = f"unknown metric {loc[1]!r} (known: {known})"
         elif error["type"] == "extra_forbidden":
             message = "unknown field"
