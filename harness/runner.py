@@ -183,6 +183,8 @@ def example_records(task: Task, metrics: Sequence[Metric], examples: Sequence[Ex
         record: dict[str, Any] = {"id": example.id, **kind.record(example)}
         if task.spec.group_by:
             record["groups"] = example.groups(task.spec.group_by)
+        if task.spec.fewshot is not None:
+            record["fewshot_ids"] = [shot.id for shot in task.shots(example)]
         record.update(
             prediction=response.text,
             error=response.error,

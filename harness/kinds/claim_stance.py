@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from harness.kinds.base import ExampleView, TaskKind, Where, text_field
 from harness.kinds.registry import register_kind
-from harness.kinds.stance import gold_label, stance_settings
+from harness.kinds.stance import answer_word, gold_label, stance_settings
 from harness.metrics.stance import GOLD_KEY, Stance
 
 if TYPE_CHECKING:
@@ -41,6 +41,9 @@ class ClaimStanceKind(TaskKind):
 
     def labels(self, spec: TaskSpec) -> tuple[str, ...]:
         return stance_settings(spec).labels
+
+    def shot_answer(self, spec: TaskSpec, example: Example) -> str:
+        return answer_word(spec, example.fields["label"])
 
     def record(self, example: Example) -> dict[str, Any]:
         return {"claim": example.fields["claim"], "text": example.fields["text"],

@@ -8,7 +8,7 @@ models here are the single source of truth for that format; the README documents
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -125,6 +125,15 @@ class GenerationSpec(_Strict):
         return GenerationSettings(**self.model_dump())
 
 
+class FewShotSpec(_Strict):
+    """`fewshot:` k solved training examples shown before each evaluated one."""
+
+    k: int = Field(gt=0)
+    pool: Literal["train"] = "train"  # the task's training rows (data.train / train_where)
+    seed: int = 0
+    strategy: Literal["random", "balanced"] = "random"
+
+
 class BootstrapSpec(_Strict):
     """`metrics.bootstrap`: how every confidence interval of the task is drawn."""
 
@@ -171,7 +180,10 @@ class TaskSpec(_Strict):
     data: DataSpec
     prompt: PromptSpec
     generation: GenerationSpec = GenerationSpec()
+    fewshot: FewShotSpec | None = None
     metrics: dict[str, Any] = Field(default_factory=dict, validate_default=True)
+
+    hashed_when_set: ClassVar[frozenset[str]] = frozenset({"fewshot"})
 
     _check_metrics = field_validator("metrics", mode="before")(_metric_sections)
 
