@@ -105,3 +105,17 @@ def test_bundled_text_moves_only_at_digit_letter_boundaries(tok: ArabicTokenizer
                 assert DIGIT_ARABIC_BOUNDARY_RE.split(old) == new
         assert next(pieces, None) is None
     assert moved > 0  # MArSum's Darija news has "2023م"-style tokens
+
+
+def test_runs_of_different_tokenizer_versions_are_not_compared(tmp_path: Path, capsys) -> None:
+    from harness.cli import main
+
+    assert main(["run", "seed_summarization", "--results-dir", str(tmp_path / "now")]) == 0
+    (path,) = (tmp_path / "now").rglob("*.json")
+    old = json.loads(path.read_text("utf-8"))
+    old["metric_settings"]["rouge"]["tokenizer"]["version"] = "1.0.0"
+    base = tmp_path / "base" / path.name
+    base.parent.mkdir()
+    base.write_text(json.dumps(old, ensure_ascii=False), "utf-8")
+    assert main(["check", str(path), "--baseline", str(base)]) == 2
+    assert "tokenizer" in capsys.readouterr().err
