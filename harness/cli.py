@@ -53,6 +53,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--limit", type=int, help="only the first N examples")
     run.add_argument("--sample", type=int, help="a seeded random sample of N examples")
     run.add_argument("--seed", type=int, default=0, help="seed for --sample (recorded)")
+    run.add_argument("--stratify", metavar="FIELD",
+                     help="--limit/--sample take each FIELD group's proportional share")
     run.add_argument("--no-write", action="store_true", help="print results, write no report")
     run.add_argument("--allow-outside-data", action="store_true",
                      help="let a task read data outside its tree (the folder above its own)")
@@ -123,7 +125,13 @@ async def _run_all(
     from harness.progress import RunProgress
     from harness.runner import Selection, run_task
 
-    selection = Selection(limit=args.limit, sample=args.sample, seed=args.seed)
+    selection = Selection(limit=args.limit, sample=args.sample, seed=args.seed,
+                          stratify=args.stratify)
+    for task in {id(task): task for task, _, _ in plan}.values():
+        chosen = selection.apply(task.examples)
+        keys = dict.fromkeys([*task.spec.group_by, *filter(None, [args.stratify])])
+        for warning in selection.uncovered(task.examples, chosen, list(keys)):
+            console.print(f"[yellow]warning:[/] {task.name}: {warning}", highlight=False)
     results = []
     with RunProgress(console) as progress:
         for task, adapter, spec in plan:

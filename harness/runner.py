@@ -21,21 +21,26 @@ from harness.metrics.base import Item, Metric
 from harness.metrics.registry import metrics_for
 from harness.reports.build import build_report
 from harness.reports.store import new_run_id, write_run
+from harness.scoring.groups import aggregate_groups
 from harness.scoring.task_scores import aggregate, score_items
 from harness.tasks import Example, Task
 
 
 @dataclass(frozen=True)
 class Selection:
-    """Which examples to run: all, the first `limit`, or a seeded random `sample`."""
+    """Which examples to run: all, the first `limit`, or a seeded random `sample`; with
+    `stratify`, each group of that field gets its proportional share (largest remainders)."""
 
     limit: int | None = None
     sample: int | None = None
     seed: int = 0
+    stratify: str | None = None
 
     def apply(self, examples: Sequence[Example]) -> list[Example]:
         if self.limit is not None and self.sample is not None:
             raise InputError("give --limit or --sample, not both", field="--limit/--sample")
+        if self.stratify is not None:
+            return self._stratified(examples)
         chosen = list(examples)
         if self.sample is not None and self.sample >= len(chosen):
             raise InputError(f"--sample {self.sample} asks for at least every one of the "
@@ -48,12 +53,50 @@ class Selection:
             chosen = chosen[: self.limit]
         return chosen
 
+    def _stratified(self, examples: Sequence[Example]) -> list[Example]:
+        """`limit`: the first examples of each group; `sample`: a seeded sample of each."""
+        assert self.stratify is not None
+        wanted = self.limit if self.limit is not None else self.sample
+        if wanted is None or wanted >= len(examples):
+            return list(examples)
+        members: dict[str, list[int]] = {}
+        for index, example in enumerate(examples):
+            group = example.groups([self.stratify])[self.stratify]
+            members.setdefault(group, []).append(index)
+        shares = {g: wanted * len(rows) / len(examples) for g, rows in members.items()}
+        quota = {g: int(share) for g, share in shares.items()}
+        by_remainder = sorted(members, key=lambda g: (-(shares[g] - quota[g]), g))
+        for group in by_remainder[: wanted - sum(quota.values())]:
+            quota[group] += 1
+        rng = random.Random(self.seed)
+        picked: list[int] = []
+        for group in sorted(members):
+            rows = members[group]
+            if self.sample is not None:
+                picked += rng.sample(rows, quota[group])
+            else:
+                picked += rows[: quota[group]]
+        return [examples[i] for i in sorted(picked)]
+
+    def uncovered(self, examples: Sequence[Example], chosen: Sequence[Example],
+                  keys: Sequence[str]) -> list[str]:
+        """A warning per group key whose groups the selection does not all cover."""
+        out = []
+        for key in keys:
+            every = {e.groups([key])[key] for e in examples}
+            covered = {e.groups([key])[key] for e in chosen}
+            if len(covered) < len(every):
+                out.append(f"the selection covers {len(covered)} of the {len(every)} {key} "
+                           f"groups; add --stratify {key} for a proportional share of each")
+        return out
+
     def describe(self, chosen: Sequence[Example], total: int) -> dict[str, Any]:
         subset = len(chosen) < total
         return {
             "limit": self.limit,
             "sample": self.sample,
             "seed": self.seed,
+            **({"stratify": self.stratify} if self.stratify is not None else {}),
             "n_total": total,
             "ids": [e.id for e in chosen] if subset else None,
         }
@@ -142,6 +185,10 @@ def example_records(task: Task, metrics: Sequence[Metric], examples: Sequence[Ex
     records = []
     for example, response, scored in zip(examples, responses, scores, strict=True):
         record: dict[str, Any] = {"id": example.id, **kind.task_record(task.spec, example)}
+        if task.spec.group_by:
+            record["groups"] = example.groups(task.spec.group_by)
+        if task.spec.fewshot is not None:
+            record["fewshot_ids"] = [shot.id for shot in task.shots(example)]
         record.update(
             prediction=response.text,
             error=response.error,
@@ -189,6 +236,9 @@ async def run_task(
     scores = await score_items(metrics, items)
     records = example_records(task, metrics, examples, responses, scores)
     run_scores = aggregate(metrics, records, task.spec.bootstrap.config(), items, scores)
+    if task.spec.group_by:
+        run_scores.groups = aggregate_groups(metrics, records, task.spec.bootstrap.config(),
+                                             task.spec.group_by)
     report = build_report(
         run_id=new_run_id(started_at),
         task=task,

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from rouge_score.rouge_scorer import RougeScorer
 
 from harness.text import ArabicTokenizer, NormalizationOptions
-from harness.text.arabic import _build_table
+from harness.text.arabic import character_rules
 
 SENTENCE = "أعلنت وزارة الصحة اليوم عن ارتفاع عدد الإصابات بنسبة ٣٫٥٪ مقارنة بالأسبوع الماضي."
 
@@ -256,6 +256,7 @@ _ALPHABET = (
     "ابتةجدرسعفقكلمنهويىأإآٱؤئ" + "\u064b\u064e\u0650\u0651\u0652\u0670\u0653\u0654" + "ـ"
     "0123456789٠١٢٣٤٥۱۲٫٬.,،؛" + "abzAZİ" + "!?؟۔…" + "\"'»”)]«(" + " \n\r\t\u2028"
     "\u200b\u200c\u200d\u200e\u200f\u202b\u2066\u061c\ufeff\u00ad" + "ﻻﺍ½²"
+    "\ufe0f\ufe00\U000e0067\u20e3\u2764\u034f"
 )
 _TEXTS = st.text(alphabet=_ALPHABET, max_size=60)
 
@@ -280,7 +281,7 @@ def test_fast_translate_equals_table(text: str, off: str) -> None:
     options = NormalizationOptions(**{off: False})
     tok = ArabicTokenizer(options)
     nfkc = unicodedata.normalize("NFKC", text)
-    assert tok._translate(nfkc) == nfkc.translate(_build_table(options))
+    assert tok._translate(nfkc) == nfkc.translate(character_rules(options))
 
 
 @settings(max_examples=400, deadline=None, derandomize=True)

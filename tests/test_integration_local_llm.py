@@ -60,3 +60,28 @@ def test_seed_tasks_against_a_real_server(tmp_path: Path,
         [path] = (rerun / name).rglob("*Z-*[0-9a-f].json")
         report = json.loads(path.read_text("utf-8"))
         assert report["usage"]["cached_responses"] == report["summary"]["n_examples"]
+
+
+def test_ans_claim_stance_with_few_shot_against_a_real_server(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bundled ANS task (short headline pairs), 2 examples with 2 training shots each."""
+    import yaml
+    from helpers import write_task
+
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    spec = yaml.safe_load((TASKS / "ans_claim_stance.yaml").read_text("utf-8"))
+    spec["data"]["path"] = str(TASKS.parent / "references/ans/ans_claim_stance.jsonl")
+    spec["fewshot"] = {"k": 2, "seed": 0, "strategy": "balanced"}
+    task = write_task(tmp_path, spec, "ans_fewshot.yaml")
+    results = tmp_path / "results"
+    argv = ["run", str(task), "--model", f"openai:{MODEL}", "--base-url", str(BASE_URL),
+            "--max-tokens", "8", "--timeout", "120", "--concurrency", "2", "--limit", "2",
+            "--results-dir", str(results), "--cache-dir", str(tmp_path / "cache")]
+    assert main(argv) in (0, 1)
+    [path] = results.rglob("*Z-*[0-9a-f].json")
+    report = json.loads(path.read_text("utf-8"))
+    rows = [json.loads(r) for r in
+            path.with_name(path.stem + ".examples.jsonl").read_text("utf-8").splitlines()]
+    assert report["summary"]["n_scored"] == 2 and report["summary"]["n_errors"] == 0
+    assert set(report["metrics"]) >= {"accuracy", "macro_f1"} and "f_avg" not in report["metrics"]
+    assert all(len(r["fewshot_ids"]) == 2 and isinstance(r["prediction"], str) for r in rows)

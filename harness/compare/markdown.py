@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from harness.compare.stats import TaskComparison
-from harness.metrics.registry import detail_line
+from harness.metrics.registry import detail_line, signatures
 from harness.scoring.significance import PairedResult
 
 GITHUB_COMMENT_LIMIT = 60_000  # GitHub rejects comments over 65,536 characters
@@ -97,6 +97,10 @@ def task_markdown(c: TaskComparison, top: int = 5) -> list[str]:
         lines += ["Summary diagnostics (model, the first references in parentheses):", ""]
         lines += [f"- {md(label)}: {md(line)}" for label, line in notes if line]
         lines.append("")
+    for signature in dict.fromkeys(s for run in c.runs for s in signatures(run.report)):
+        lines.append(f"Signature: `{signature}`  ")
+    if any(signatures(run.report) for run in c.runs):
+        lines.append("")
     if c.others:
         lines += [f"Paired tests against **{md(c.baseline.label)}** on the same examples "
                   f"(Δ = model − baseline, {c.config.confidence:.0%} CI; "
@@ -114,8 +118,25 @@ def task_markdown(c: TaskComparison, top: int = 5) -> list[str]:
                 lines.append(f"| {md(run.label)} | *{c.dropped[run.label]} example(s) missing "
                              "from one of the two runs, left out* ||||||| |")
         lines.append("")
+        lines += _group_tests(c)
         lines += _largest(c, top)
     return lines
+
+
+def _group_tests(c: TaskComparison) -> list[str]:
+    """Per-group paired tests, with the caveat that they are many and uncorrected."""
+    count = sum(len(tests) for tests in c.group_tests.values())
+    if not count:
+        return []
+    out = [f"Per-group paired tests ({count} tests, **not corrected for multiple comparisons**: "
+           f"at p < 0.05 about {count * 0.05:.1f} would look significant by chance alone; "
+           f"Bonferroni would ask p < {0.05 / count:.2g}):", "",
+           "| model | value@group | Δ | CI of Δ | p | n |", "|---|---|---|---|---|---|"]
+    for label, tests in c.group_tests.items():
+        out += [f"| {md(label)} | {md(r.metric)} | {num(r.difference, signed=True)} | "
+                f"[{num(r.ci_low, signed=True)}, {num(r.ci_high, signed=True)}] | "
+                f"{p_text(r.p_value)} | {r.n} |" for r in tests]
+    return [*out, ""]
 
 
 def _largest(c: TaskComparison, top: int) -> list[str]:

@@ -34,7 +34,9 @@ def bootstrap_config(report: dict[str, Any], resamples: int | None = None,
 
 def higher_is_better(report: dict[str, Any], name: str) -> bool:
     """A value's direction as its report declares it; an unknown value is an input error."""
-    info = value_info(report).get(name)
+    from harness.scoring.groups import split_qualified
+
+    info = value_info(report).get(split_qualified(name)[0])
     if info is None:
         raise InputError(f"the report does not say what {name!r} means (no metric declares it)",
                          field=f"metrics.{name}")
@@ -63,8 +65,28 @@ def aligned_records(base: Run, cand: Run, ids: Sequence[str]
 
 def paired_metric_test(run: Run, name: str, base: Sequence[dict[str, Any]],
                        cand: Sequence[dict[str, Any]], config: BootstrapConfig) -> PairedResult:
-    """candidate − baseline on aligned records, with the test `name`'s family chooses."""
-    return family_of(run, name).paired_test(name, base, cand, config)
+    """candidate − baseline on aligned records, with the test `name`'s family chooses; a
+    per-group name (``accuracy@target=Aramco``) tests that group's records only."""
+    from dataclasses import replace
+
+    from harness.scoring.groups import group_records, split_qualified
+
+    value, key, group = split_qualified(name)
+    if key is None or group is None:
+        return family_of(run, name).paired_test(name, base, cand, config)
+    rows = group_records(base, key, group)
+    result = family_of(run, value).paired_test(value, [base[i] for i in rows],
+                                               [cand[i] for i in rows], config)
+    return replace(result, metric=name)
+
+
+def group_test_names(report: dict[str, Any], tested: Sequence[str]) -> list[str]:
+    """The per-group names of the tested values, for every group the report has."""
+    from harness.scoring.groups import qualified
+
+    return [qualified(name, key, group)
+            for key, groups in (report.get("groups") or {}).items()
+            for group in groups for name in tested]
 
 
 def recompute_metrics(run: Run, ids: Sequence[str], names: Sequence[str],
@@ -106,6 +128,7 @@ class TaskComparison:
     primary_family: Metric
     table: dict[str, dict[str, dict[str, float | None]]] = field(default_factory=dict)
     tests: dict[str, list[PairedResult]] = field(default_factory=dict)
+    group_tests: dict[str, list[PairedResult]] = field(default_factory=dict)  # per group
     dropped: dict[str, int] = field(default_factory=dict)  # pairs not scored in both runs
     examples: list[ExampleRow] = field(default_factory=list)
     recomputed: bool = False  # table computed on the shared ids, not taken from the reports
@@ -164,6 +187,10 @@ def compare_task(runs: Sequence[Run], baseline: Run, *, resamples: int | None = 
         comparison.tests[run.label] = [
             paired_metric_test(baseline, metric, base_records, cand_records, comparison.config)
             for metric in tested
+        ]
+        comparison.group_tests[run.label] = [
+            paired_metric_test(baseline, name, base_records, cand_records, comparison.config)
+            for name in group_test_names(baseline.report, tested)
         ]
     comparison.examples = _example_rows(comparison)
     return comparison

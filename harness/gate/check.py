@@ -75,14 +75,21 @@ def _fmt(value: float | None) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value:.4f}"
 
 
+def _entries(run: Run) -> dict[str, dict[str, float | None]]:
+    """Every value of a run by name: the run's, then each group's (``VALUE@KEY=GROUP``)."""
+    from harness.scoring.groups import group_values
+
+    return {**run.report.get("metrics", {}), **group_values(run.report)}
+
+
 def _value(run: Run, metric: str) -> float | None:
-    entry = run.report.get("metrics", {}).get(metric) or {}
+    entry = _entries(run).get(metric) or {}
     value = entry.get("value")
     return float(value) if value is not None else None
 
 
 def _known_metrics(runs: Sequence[Run]) -> set[str]:
-    return {m for run in runs for m in run.report.get("metrics", {})}
+    return {m for run in runs for m in _entries(run)}
 
 
 def check_names(thresholds: Thresholds, runs: Sequence[Run]) -> None:
@@ -103,9 +110,10 @@ def _limits(run: Run, t: Thresholds) -> list[Outcome]:
     out.append(Outcome(run.task, run.model, "error_rate", "pass" if ok else "fail",
                        f"error rate {rate:.4f} {'≤' if ok else '>'} allowed {t.max_error_rate}",
                        rate, t.max_error_rate))
+    entries = _entries(run)
     for metric, floor in t.floors.items():
         value = _value(run, metric)
-        if metric not in run.report["metrics"]:
+        if metric not in entries:
             continue
         if value is None:
             out.append(Outcome(run.task, run.model, f"{metric} ≥ {floor}", "skip",
@@ -117,7 +125,7 @@ def _limits(run: Run, t: Thresholds) -> list[Outcome]:
                            value, floor))
     for metric, ceiling in t.ceilings.items():
         value = _value(run, metric)
-        if metric not in run.report["metrics"] or value is None:
+        if metric not in entries or value is None:
             continue
         ok = value <= ceiling + EPSILON
         out.append(Outcome(run.task, run.model, f"{metric} ≤ {ceiling}", "pass" if ok else "fail",
@@ -163,7 +171,8 @@ def _against_baseline(cur: Run, base: Run, t: Thresholds, result: GateResult) ->
         result.notes.append(f"{cur.task} × {cur.model}: --significant cannot be honoured, "
                             f"{paired.why_not()}; any drop beyond tolerance fails (aggregate "
                             "comparison)")
-    shared = [m for m in cur.report["metrics"] if m in base.report["metrics"]]
+    before_entries = _entries(base)
+    shared = [m for m in _entries(cur) if m in before_entries]
     for metric in shared:
         now, before = _value(cur, metric), _value(base, metric)
         if now is None or before is None:

@@ -21,7 +21,9 @@ console = Console(stderr=True)
 
 
 def _pair(text: str) -> tuple[str, float]:
-    name, eq, value = text.partition("=")
+    """METRIC=NUMBER; METRIC may name a group (``accuracy@target=Aramco=0.3``): the number is
+    after the last "="."""
+    name, eq, value = text.rpartition("=")
     try:
         number = float(value)
     except ValueError:
@@ -46,7 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--default-tolerance", type=float, default=0.0,
                        help="drop allowed for metrics without --tolerance (default 0.0)")
     check.add_argument("--min", action="append", type=_pair, default=[], metavar="METRIC=FLOOR",
-                       help="absolute floor, usable without a baseline")
+                       help="absolute floor, usable without a baseline; a per-group value is "
+                            "METRIC@KEY=GROUP (e.g. accuracy@target=Aramco=0.3)")
     check.add_argument("--max", action="append", type=_pair, default=[],
                        metavar="METRIC=CEILING", help="absolute ceiling (e.g. invalid_rate)")
     check.add_argument("--significant", action="store_true",

@@ -66,6 +66,13 @@ class TaskKind:
         labels = self.labels(spec)
         return {"labels": list(labels)} if labels else {}
 
+    def shot_answer(self, spec: TaskSpec, example: Example) -> str:
+        """A few-shot example's answer as the model should give it: its gold label (labelled
+        kinds), else its first gold text."""
+        gold = example.fields[self.label_field] if self.label_field else next(
+            example.fields[name] for name in sorted(self.gold))
+        return str(gold[0] if isinstance(gold, list) else gold)
+
     def record(self, example: Example) -> dict[str, Any]:
         """The inputs and gold answers written into each per-example record."""
         return dict(example.fields)

@@ -10,7 +10,8 @@ from harness.plugins import Registry
 
 KINDS: Registry[type[TaskKind]] = Registry(
     "task kind", TaskKind, "harness.kinds",
-    builtins=("harness.kinds.summarization", "harness.kinds.stance"),
+    builtins=("harness.kinds.summarization", "harness.kinds.stance",
+              "harness.kinds.claim_stance"),
 )
 register_kind = KINDS.register
 

@@ -39,6 +39,11 @@ def gold_label(spec: TaskSpec, value: Any, where: Where) -> str:
     return label
 
 
+def answer_word(spec: TaskSpec, label: str) -> str:
+    """How a prompt asks for a label: its first alias (e.g. the Arabic word), else the label."""
+    return (stance_settings(spec).aliases.get(label) or (label,))[0]
+
+
 @register_kind("stance")
 class StanceKind(TaskKind):
     fields: ClassVar[tuple[str, ...]] = ("text", "target", "label")
@@ -64,6 +69,9 @@ class StanceKind(TaskKind):
         settings = stance_settings(spec)
         return {**super().prompt_context(spec, fields),
                 "target_name": settings.target_names.get(fields["target"], fields["target"])}
+
+    def shot_answer(self, spec: TaskSpec, example: Example) -> str:
+        return answer_word(spec, example.fields["label"])
 
     def record(self, example: Example) -> dict[str, Any]:
         return {"text": example.fields["text"], "target": example.fields["target"],

@@ -69,3 +69,11 @@ def detail_rows(report: Mapping[str, Any]) -> list[tuple[str, str, str]]:
 def detail_line(report: Mapping[str, Any]) -> str:
     """The same figures on one line ("" if none)."""
     return " · ".join(f"{name} {value} ({ref})" for name, value, ref in detail_rows(report))
+
+
+def signatures(report: Mapping[str, Any]) -> list[str]:
+    """The one-line signatures families record in `metric_settings` (e.g. ROUGE's), which say
+    at a glance whether two figures were computed the same way."""
+    settings = report.get("metric_settings") or {}
+    return [str(v["signature"]) for v in settings.values()
+            if isinstance(v, Mapping) and v.get("signature")]

@@ -7,10 +7,10 @@ a seeded bootstrap CI; between runs, a paired bootstrap of the mean difference.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from harness.metrics.base import Aggregate, Entry, Item, Metric, Record, Value, answered, entry
 from harness.metrics.registry import register_metric
@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 PARTS: dict[str, str] = {"": "fmeasure", "_precision": "precision", "_recall": "recall"}
 MULTI_REFERENCE_RULE = "best F1 per type (rouge_score score_multi)"
 LSUM_SENTENCE_RULE = "normalized text split on . ! ? ؟ ۔ … and line breaks"
+# Compatibility presets: the harness's own definition, or another scorer's, to match
+# published figures (harness.text.presets says what each reproduces).
+Preset = Literal["harness", "rouge_score_lines", "xlsum"]
+_OPTION_CODES = {"nfkc": "nfkc", "strip_invisible": "inv", "strip_diacritics": "diac",
+                 "strip_tatweel": "tatweel", "unify_alef": "alef", "unify_yeh": "yeh",
+                 "ascii_digits": "digits", "ta_marbuta": "ta", "lowercase": "lc",
+                 "stem": "stem"}
 
 
 class RougeSettings(BaseModel):
@@ -33,6 +40,9 @@ class RougeSettings(BaseModel):
 
     types: tuple[RougeType, ...] = ROUGE_TYPES  # type: ignore[assignment]
     normalization: NormalizationOptions = NormalizationOptions()
+    preset: Preset = "harness"
+
+    hashed_when_set: ClassVar[frozenset[str]] = frozenset({"preset"})
 
     @field_validator("types", mode="before")
     @classmethod
@@ -45,6 +55,53 @@ class RougeSettings(BaseModel):
                     f"unknown ROUGE type {name!r} (known: {', '.join(ROUGE_TYPES)})")
         return value
 
+    @model_validator(mode="after")
+    def _xlsum_has_its_own_normalization(self) -> RougeSettings:
+        if self.preset == "xlsum" and self.normalization != NormalizationOptions():
+            raise ValueError("the xlsum preset normalizes as XL-Sum's scorer does; "
+                             "leave 'normalization' out")
+        if self.preset == "xlsum":  # fail before any model is called, not when scoring
+            from harness.errors import InputError
+            from harness.text.presets import load_stopwords
+
+            try:
+                load_stopwords()
+            except InputError as exc:
+                raise ValueError(exc.message) from None
+        return self
+
+    def tokenizer(self) -> Any:
+        """The tokenizer the preset scores with (`harness.scoring.rouge.Tokenizer`)."""
+        from harness.text import ArabicTokenizer
+
+        if self.preset == "xlsum":
+            from harness.text.presets import XLSumTokenizer
+
+            return XLSumTokenizer()
+        tokenizer = ArabicTokenizer(self.normalization)
+        if self.preset == "rouge_score_lines":
+            from harness.text.presets import NewlineSentences
+
+            return NewlineSentences(tokenizer)
+        return tokenizer
+
+
+def signature(recorded: Mapping[str, Any]) -> str:
+    """A sacreBLEU-like one-line identity of a ROUGE setting: two figures are comparable only
+    when their signatures are equal (tokenizer id and version, each normalization option,
+    stemmer, rougeLsum sentence rule, multi-reference rule, preset)."""
+    tok = recorded.get("tokenizer") or {}
+    options = tok.get("options")
+    if isinstance(options, Mapping):
+        norm = "+".join(code for name, code in _OPTION_CODES.items() if options.get(name)) or "none"
+        stem = "snowball-ar" if options.get("stem") else "no"
+    else:
+        norm, stem = "xlsum", str(tok.get("stemmer", "no"))
+    lsum = str(recorded.get("lsum_sentences", ""))
+    lsum_code = "lines" if "only" in lsum else "punct+lines"
+    multi = "max-f1" if recorded.get("multi_reference") == MULTI_REFERENCE_RULE else "?"
+    return (f"rouge|preset:{recorded.get('preset', 'harness')}|tok:{tok.get('id')}@"
+            f"{tok.get('version')}|norm:{norm}|stem:{stem}|lsum:{lsum_code}|multiref:{multi}")
 
 def _split(name: str) -> tuple[str, str]:
     """`rougeL` → (rougeL, fmeasure); `rougeL_precision` → (rougeL, precision)."""
@@ -64,14 +121,15 @@ class Rouge(Metric):
         return cls(RougeSettings(types=tuple((recorded or {}).get("types", ROUGE_TYPES))))
 
     def record_settings(self) -> dict[str, Any]:
-        from harness.text import ArabicTokenizer
-
-        return {
+        tokenizer = self.settings.tokenizer().describe()
+        out = {
             "types": list(self.settings.types),
+            "preset": self.settings.preset,
             "multi_reference": MULTI_REFERENCE_RULE,
-            "lsum_sentences": LSUM_SENTENCE_RULE,
-            "tokenizer": ArabicTokenizer(self.settings.normalization).describe(),
+            "lsum_sentences": tokenizer.pop("sentences", LSUM_SENTENCE_RULE),
+            "tokenizer": tokenizer,
         }
+        return {**out, "signature": signature(out)}
 
     def values(self) -> dict[str, Value]:
         return {rouge_type + suffix: Value(headline=not suffix)
@@ -83,12 +141,11 @@ class Rouge(Metric):
 
     async def score(self, items: Sequence[Item]) -> list[dict[str, Any]]:
         from harness.scoring.rouge import score_batch
-        from harness.text import ArabicTokenizer
 
         done = [i for i, item in enumerate(items) if item.prediction is not None]
         results = score_batch([items[i].prediction or "" for i in done],
                               [items[i].fields["references"] for i in done],
-                              ArabicTokenizer(self.settings.normalization), self.settings.types)
+                              self.settings.tokenizer(), self.settings.types)
         out: list[dict[str, Any]] = [{} for _ in items]
         for index, result in zip(done, results, strict=True):
             out[index] = {t: {"precision": s.precision, "recall": s.recall,

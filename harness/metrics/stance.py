@@ -33,6 +33,11 @@ class StanceSettings(BaseModel):
     labels: tuple[str, ...] = ("favor", "against", "none")
     aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     target_names: dict[str, str] = Field(default_factory=dict)  # prompt wording per target
+    # The labels F_avg averages the F1 of, where the dataset defines such a score; unset:
+    # SemEval-2016's favor and against when the label set has both; []: no F_avg.
+    f_avg: tuple[str, ...] | None = None
+
+    hashed_when_set: ClassVar[frozenset[str]] = frozenset({"f_avg"})
 
     @model_validator(mode="after")
     def _aliases_name_labels(self) -> StanceSettings:
@@ -42,6 +47,9 @@ class StanceSettings(BaseModel):
         if len(set(self.labels)) != len(self.labels) or len(self.labels) < 2:
             raise ValueError("labels must be a list of at least two distinct names "
                              "(one label leaves nothing to classify)")
+        if self.f_avg and not set(self.f_avg) <= set(self.labels):
+            raise ValueError(f"f_avg names labels not in the label set: "
+                             f"{sorted(set(self.f_avg) - set(self.labels))}")
         return self
 
     def canonical(self, value: str) -> str | None:
@@ -70,18 +78,23 @@ class Stance(Metric):
     @classmethod
     def from_recorded(cls, recorded: Mapping[str, Any] | None) -> Stance:
         recorded = recorded or {}
+        f_avg = recorded.get("f_avg")
         return cls(StanceSettings(labels=tuple(recorded.get("labels", ())) or ("favor", "against",
                                                                                    "none"),
-                                  aliases=recorded.get("aliases", {})))
+                                  aliases=recorded.get("aliases", {}),
+                                  f_avg=tuple(f_avg) if f_avg is not None else None))
 
     def record_settings(self) -> dict[str, Any]:
-        return {"labels": list(self.settings.labels),
-                "aliases": {k: list(v) for k, v in self.settings.aliases.items()},
-                "invalid": INVALID_RULE}
+        out: dict[str, Any] = {"labels": list(self.settings.labels),
+                               "aliases": {k: list(v) for k, v in self.settings.aliases.items()},
+                               "invalid": INVALID_RULE}
+        if self.settings.f_avg is not None:
+            out["f_avg"] = list(self.settings.f_avg)
+        return out
 
     def values(self) -> dict[str, Value]:
         out = {"accuracy": Value(), "macro_f1": Value()}
-        if f_avg_defined(self.settings.labels):
+        if f_avg_defined(self.settings.labels, self.settings.f_avg):
             out["f_avg"] = Value()
         out["invalid_rate"] = Value(higher_is_better=False, tested=False)
         return out
@@ -120,8 +133,9 @@ class Stance(Metric):
         if not records:
             return {n: entry(None) for n in names}, {}
         gold, predicted = self._columns(records)
-        point = stance_metrics(gold, predicted, self.settings.labels)
-        intervals = stance_ci(gold, predicted, self.settings.labels, bootstrap)
+        f_avg = self.settings.f_avg
+        point = stance_metrics(gold, predicted, self.settings.labels, f_avg)
+        intervals = stance_ci(gold, predicted, self.settings.labels, bootstrap, f_avg)
         details = {"per_class": point["per_class"], "confusion_matrix": point["confusion_matrix"]}
         return {n: entry(point[n], intervals.get(n)) for n in names}, details
 
@@ -147,8 +161,9 @@ class Stance(Metric):
         _, pred_b = self._columns(candidate)
         labels = self.settings.labels
         return paired_bootstrap_statistic(
-            len(gold), stance_statistic(gold, pred_a, labels, name),
-            stance_statistic(gold, pred_b, labels, name), config, metric=name)
+            len(gold), stance_statistic(gold, pred_a, labels, name, self.settings.f_avg),
+            stance_statistic(gold, pred_b, labels, name, self.settings.f_avg), config,
+            metric=name)
 
     def matrices(self, records: Sequence[Record]
                  ) -> tuple[list[str], list[str], list[list[int]]] | None:

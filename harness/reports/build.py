@@ -118,6 +118,7 @@ def build_report(
         "metrics_answered": scores.answered,
         "metric_info": scores.info,
         "details": scores.details,
+        **({"groups": scores.groups} if scores.groups else {}),
     }
 
 

@@ -60,19 +60,33 @@ def _encode(
     return gold_codes, pred_codes
 
 
-def _f_avg_columns(labels: Sequence[str]) -> tuple[int, int] | None:
-    """Indices of favor/against, or None when F_avg is undefined for this label set."""
-    if FAVOR in labels and AGAINST in labels:
-        return list(labels).index(FAVOR), list(labels).index(AGAINST)
-    return None
+# What F_avg averages when a task does not say: SemEval-2016 Task 6's favor and against.
+SEMEVAL_F_AVG: tuple[str, ...] = (FAVOR, AGAINST)
 
 
-def f_avg_defined(labels: Sequence[str]) -> bool:
-    """F_avg (mean F1 of favor and against) needs both labels in the set."""
-    return _f_avg_columns(labels) is not None
+def f_avg_labels(labels: Sequence[str], f_avg: Sequence[str] | None = None
+                 ) -> tuple[str, ...] | None:
+    """The labels F_avg averages the F1 of: ``f_avg`` when given (empty: no F_avg), else
+    favor and against when the label set has both; None when F_avg is not defined."""
+    chosen = tuple(f_avg) if f_avg is not None else SEMEVAL_F_AVG
+    if not chosen or not set(chosen) <= set(labels):
+        return None
+    return chosen
 
 
-def _metrics_from_counts(counts: np.ndarray, labels: Sequence[str]) -> dict[str, np.ndarray]:
+def _f_avg_columns(labels: Sequence[str], f_avg: Sequence[str] | None = None
+                   ) -> list[int] | None:
+    chosen = f_avg_labels(labels, f_avg)
+    return None if chosen is None else [list(labels).index(label) for label in chosen]
+
+
+def f_avg_defined(labels: Sequence[str], f_avg: Sequence[str] | None = None) -> bool:
+    """F_avg needs every label it averages in the set (by default favor and against)."""
+    return f_avg_labels(labels, f_avg) is not None
+
+
+def _metrics_from_counts(counts: np.ndarray, labels: Sequence[str],
+                         f_avg: Sequence[str] | None = None) -> dict[str, np.ndarray]:
     """Vectorized metrics from confusion counts of shape ``(..., K, K + 1)``."""
     k = len(labels)
     counts = counts.astype(np.float64)
@@ -85,12 +99,12 @@ def _metrics_from_counts(counts: np.ndarray, labels: Sequence[str]) -> dict[str,
     # 2tp / (2tp + fp + fn) == 2tp / (predicted + support); no p+r == 0 special case needed.
     f1 = _safe_divide(2.0 * tp, predicted + support)
     nan = np.full(n.shape, np.nan)
-    pair = _f_avg_columns(labels)
+    columns = _f_avg_columns(labels, f_avg)
     return {
         "n": n,
         "accuracy": _safe_divide(tp.sum(axis=-1), n),
         "macro_f1": f1.mean(axis=-1),
-        "f_avg": nan if pair is None else (f1[..., pair[0]] + f1[..., pair[1]]) / 2.0,
+        "f_avg": nan if columns is None else f1[..., columns].mean(axis=-1),
         "invalid_rate": _safe_divide(counts[..., k].sum(axis=-1), n),
         "precision": precision,
         "recall": recall,
@@ -106,17 +120,19 @@ def _confusion(gold_codes: np.ndarray, pred_codes: np.ndarray, k: int) -> np.nda
 
 
 def stance_metrics(
-    gold: Sequence[str], predicted: Sequence[str | None], labels: Sequence[str]
+    gold: Sequence[str], predicted: Sequence[str | None], labels: Sequence[str],
+    f_avg: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """JSON-ready stance metrics; ``None`` predictions (or `INVALID`) count as wrong.
 
-    ``f_avg`` is the SemEval-2016 Task 6 score, mean of F1(favor) and F1(against); it is
-    ``None`` when the label set lacks either. With no examples every rate is ``None``.
+    ``f_avg`` is the mean F1 of the ``f_avg`` labels, by default the SemEval-2016 Task 6
+    score (favor and against); it is ``None`` when the label set lacks one of them. With no
+    examples every rate is ``None``.
     """
     gold_codes, pred_codes = _encode(gold, predicted, labels)
     k = len(labels)
     counts = _confusion(gold_codes, pred_codes, k)
-    m = _metrics_from_counts(counts, labels)
+    m = _metrics_from_counts(counts, labels, f_avg)
     empty = gold_codes.size == 0
 
     def scalar(name: str) -> float | None:
@@ -168,6 +184,7 @@ def stance_ci(
     predicted: Sequence[str | None],
     labels: Sequence[str],
     config: BootstrapConfig,
+    f_avg: Sequence[str] | None = None,
 ) -> dict[str, tuple[float, float]]:
     """Percentile CIs for accuracy, macro_f1, f_avg and invalid_rate.
 
@@ -178,7 +195,7 @@ def stance_ci(
     if gold_codes.size == 0:
         return {name: (float("nan"), float("nan")) for name in CI_METRICS}
     counts = _resampled_counts(gold_codes, pred_codes, len(labels), config)
-    m = _metrics_from_counts(counts, labels)
+    m = _metrics_from_counts(counts, labels, f_avg)
     return {name: percentile_interval(m[name], config.confidence) for name in CI_METRICS}
 
 
@@ -187,6 +204,7 @@ def stance_statistic(
     predicted: Sequence[str | None],
     labels: Sequence[str],
     metric: str = "macro_f1",
+    f_avg: Sequence[str] | None = None,
 ) -> Callable[[np.ndarray], float]:
     """A ``statistic(indices)`` for `paired_bootstrap_statistic` / `statistic_ci`.
 
@@ -199,6 +217,6 @@ def stance_statistic(
 
     def statistic(indices: np.ndarray) -> float:
         counts = _confusion(gold_codes[indices], pred_codes[indices], k)
-        return float(_metrics_from_counts(counts, labels)[metric])
+        return float(_metrics_from_counts(counts, labels, f_avg)[metric])
 
     return statistic

@@ -26,6 +26,7 @@ class RunScores:
     info: dict[str, dict[str, Any]] = field(default_factory=dict)  # value -> family, direction
     details: dict[str, Any] = field(default_factory=dict)
     n_answered: int = 0
+    groups: dict[str, Any] = field(default_factory=dict)  # key -> group -> {n, metrics}
 
 
 async def score_items(metrics: Sequence[Metric], items: Sequence[Item]) -> list[dict[str, Any]]:

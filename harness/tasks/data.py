@@ -34,6 +34,13 @@ class Example:
     def record(self) -> dict[str, Any]:
         return {"id": self.id, **self.fields, **self.extra}
 
+    def groups(self, keys: Iterable[str]) -> dict[str, str]:
+        """This example's group under each key (`metrics.group_by`, `--stratify`)."""
+        from harness.scoring.groups import group_value
+
+        merged = {**self.extra, **self.fields}
+        return {key: group_value(key, merged, self.location) for key in keys}
+
 
 def _rows_from_hub(spec: TaskSpec, task_path: Path,
                    allow_outside: bool) -> Iterator[tuple[str, int | None, dict]]:
@@ -94,6 +101,14 @@ def _rows_from_jsonl(path: Path) -> Iterator[tuple[str, int | None, dict]]:
         yield str(path), line, row
 
 
+def _selected(rows: Iterable[tuple[str, int | None, dict]], where: Mapping[str, str] | None
+              ) -> Iterator[tuple[str, int | None, dict]]:
+    """The rows whose columns hold the `where` values (all rows without a filter)."""
+    for source, line, row in rows:
+        if where is None or all(str(row.get(k)) == v for k, v in where.items()):
+            yield source, line, row
+
+
 def _map_row(spec: TaskSpec, row: dict, where: tuple[str, int | None], index: int) -> Example:
     kind = spec.task_kind
     mapped: dict[str, Any] = {}
@@ -133,6 +148,14 @@ def load_examples(spec: TaskSpec, task_path: Path, *,
         rows: Iterable[tuple[str, int | None, dict]] = _rows_from_jsonl(data_path)
     else:
         rows = _rows_from_hub(spec, task_path, allow_outside)
+    examples = _examples(spec, _selected(rows, spec.data.where))
+    if not examples:
+        raise InputError("the data has no examples", path=task_path, field="data")
+    return examples
+
+
+def _examples(spec: TaskSpec, rows: Iterable[tuple[str, int | None, dict]]) -> list[Example]:
+    """Rows mapped and validated; duplicate ids are an error naming both places."""
     examples: list[Example] = []
     seen: dict[str, str] = {}
     for index, (source, line, row) in enumerate(rows):
@@ -146,25 +169,40 @@ def load_examples(spec: TaskSpec, task_path: Path, *,
             )
         seen[example.id] = example.location
         examples.append(example)
+    return examples
+
+
+def load_train_examples(spec: TaskSpec, task_path: Path, *,
+                        allow_outside: bool = False) -> list[Example] | None:
+    """The training rows (`data.train`, or `data.path` filtered by `data.train_where`),
+    validated like the evaluated ones: the label prior of `majority`, the few-shot pool."""
+    relative = spec.data.train_path
+    if relative is None:
+        return None
+    path = resolve_data_path(task_path, relative, field="data.train", allow_outside=allow_outside)
+    if not path.is_file():
+        raise InputError(f"training file not found: {path}", path=task_path, field="data.train")
+    examples = _examples(spec, _selected(_rows_from_jsonl(path), spec.data.train_where))
     if not examples:
-        raise InputError("the data has no examples", path=task_path, field="data")
+        raise InputError("the training data has no examples", path=task_path, field="data.train")
     return examples
 
 
 def load_train_labels(spec: TaskSpec, task_path: Path, *,
                       allow_outside: bool = False) -> list[str] | None:
-    """Gold labels of the optional training file (a prior for the majority baseline)."""
+    """Gold labels of the training rows (a prior for the majority baseline; only the label
+    column is read, so a file of labels alone is enough)."""
     field = spec.task_kind.label_field
-    if spec.data.train is None or field is None:
+    if spec.data.train_path is None or field is None:
         return None
-    path = resolve_data_path(task_path, spec.data.train, field="data.train",
+    path = resolve_data_path(task_path, spec.data.train_path, field="data.train",
                              allow_outside=allow_outside)
     column = spec.column(field)
     labels = []
-    for line, row in iter_jsonl(path):
+    for source, line, row in _selected(_rows_from_jsonl(path), spec.data.train_where):
         if column not in row:
-            raise InputError("missing required field", path=path, line=line, field=column)
-        labels.append(spec.task_kind.canonical_label(spec, row[column], (str(path), line)))
+            raise InputError("missing required field", path=source, line=line, field=column)
+        labels.append(spec.task_kind.canonical_label(spec, row[column], (source, line)))
     return labels
 
 

@@ -10,7 +10,13 @@ from typing import Any
 
 from harness.errors import InputError
 from harness.jsonio import content_hash
-from harness.tasks.data import Example, data_hash, load_examples, load_train_labels
+from harness.tasks.data import (
+    Example,
+    data_hash,
+    load_examples,
+    load_train_examples,
+    load_train_labels,
+)
 from harness.tasks.spec import TaskSpec, parse_task_file
 
 
@@ -44,13 +50,42 @@ class Task:
         return {**fields, **self.spec.task_kind.prompt_context(self.spec, fields)}
 
     def messages(self, example: Example) -> tuple[dict[str, str], ...]:
+        """System prompt, then each few-shot example as a user turn answered by its gold
+        answer, then the example's own user turn."""
         from harness.tasks.prompts import render  # jinja2: not needed to list tasks
 
         context = self.context(example)
         system = render(self.spec.prompt.system, context) if self.spec.prompt.system else ""
-        user = render(self.spec.prompt.user, context)
         head = ({"role": "system", "content": system},) if system else ()
-        return (*head, {"role": "user", "content": user})
+        shots: list[dict[str, str]] = []
+        for shot in self.shots(example):
+            shots += [{"role": "user", "content": render(self.spec.prompt.user,
+                                                         self.context(shot))},
+                      {"role": "assistant",
+                       "content": self.spec.task_kind.shot_answer(self.spec, shot)}]
+        user = render(self.spec.prompt.user, context)
+        return (*head, *shots, {"role": "user", "content": user})
+
+    @cached_property
+    def fewshot_pool(self) -> tuple[Example, ...]:
+        """The training examples few-shot prompts draw from (checked against the data)."""
+        from harness.tasks.fewshot import check_pool
+
+        fewshot = self.spec.fewshot
+        if fewshot is None:
+            return ()
+        pool = load_train_examples(self.spec, self.path, allow_outside=self.allow_outside_data)
+        return tuple(check_pool(pool, self.examples, fewshot,
+                                self.spec.task_kind.label_field, str(self.path)))
+
+    def shots(self, example: Example) -> list[Example]:
+        """The few-shot examples shown before ``example`` (none without `fewshot:`)."""
+        from harness.tasks.fewshot import choose_shots
+
+        if self.spec.fewshot is None:
+            return []
+        return choose_shots(self.fewshot_pool, example.id, self.spec.fewshot,
+                            self.spec.task_kind.label_field)
 
     def train_labels(self) -> list[str] | None:
         return load_train_labels(self.spec, self.path,
@@ -74,6 +109,11 @@ def load_task(path: str | Path, *, allow_outside_data: bool = False) -> Task:
     spec = parse_task_file(path)
     examples = tuple(load_examples(spec, path, allow_outside=allow_outside_data))
     task = Task(spec, path, examples, allow_outside_data)
+    for example in examples:  # an example without a group key fails here, not after the run
+        example.groups(spec.group_by)
+    if task.fewshot_pool:  # loads and checks the pool now, not after the first model call
+        templates_context = {e.id: task.context(e) for e in task.fewshot_pool}
+        check_templates({"prompt.user": spec.prompt.user}, templates_context, path=path)
     templates = {"prompt.user": spec.prompt.user}
     if spec.prompt.system:
         templates["prompt.system"] = spec.prompt.system

@@ -8,7 +8,7 @@ models here are the single source of truth for that format; the README documents
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -19,6 +19,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import to_jsonable_python
 
 from harness.adapters.base import GenerationSettings
 from harness.errors import InputError
@@ -36,6 +37,28 @@ if TYPE_CHECKING:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # Fields added after definition-hash format 1: hashed only when set to a non-default
+    # value, so that adding a field never changes the hash of a task that does not use it.
+    hashed_when_set: ClassVar[frozenset[str]] = frozenset()
+
+
+def hash_view(value: Any) -> Any:
+    """``model_dump(mode="json")``, less each model's `hashed_when_set` fields left at their
+    default (any settings model may declare that class variable)."""
+    if isinstance(value, BaseModel):
+        skip: frozenset[str] = getattr(type(value), "hashed_when_set", frozenset())
+        out = {}
+        for name, info in type(value).model_fields.items():
+            item = getattr(value, name)
+            if name in skip and item == info.get_default(call_default_factory=True):
+                continue
+            out[name] = hash_view(item)
+        return out
+    if isinstance(value, dict):
+        return {str(k): hash_view(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [hash_view(v) for v in value]
+    return to_jsonable_python(value)
 
 
 class HubSource(_Strict):
@@ -63,12 +86,28 @@ class DataSpec(_Strict):
     # Where example ids come from: the id column (default; a row without one is an error), or
     # `row_number` (`row-0`, `row-1`... in file order) for data that has no ids.
     ids: Literal["row_number"] | None = None
+    # Row filters ({column: value}): `where` picks the evaluated rows of `path` (a file holding
+    # every official split), `train_where` the training rows of `train` (default: `path`).
+    where: dict[str, str] | None = None
+    train_where: dict[str, str] | None = None
+
+    hashed_when_set: ClassVar[frozenset[str]] = frozenset({"ids", "where", "train_where"})
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSpec:
         if (self.path is None) == (self.hub is None):
             raise ValueError("give exactly one of 'path' (a JSONL file) or 'hub' (a dataset)")
+        if self.train_where is not None and self.train is None and self.path is None:
+            raise ValueError("train_where needs 'train' or 'path' (a JSONL file)")
+        if self.where is not None and self.train_where == self.where and (
+                self.train or self.path) == self.path:
+            raise ValueError("train_where selects the evaluated rows themselves")
         return self
+
+    @property
+    def train_path(self) -> str | None:
+        """The training rows' file: `train`, else `path` when `train_where` picks rows of it."""
+        return self.train or (self.path if self.train_where is not None else None)
 
 
 class PromptSpec(_Strict):
@@ -94,6 +133,15 @@ class GenerationSpec(_Strict):
         return GenerationSettings(**self.model_dump())
 
 
+class FewShotSpec(_Strict):
+    """`fewshot:` k solved training examples shown before each evaluated one."""
+
+    k: int = Field(gt=0)
+    pool: Literal["train"] = "train"  # the task's training rows (data.train / train_where)
+    seed: int = 0
+    strategy: Literal["random", "balanced"] = "random"
+
+
 class BootstrapSpec(_Strict):
     """`metrics.bootstrap`: how every confidence interval of the task is drawn."""
 
@@ -115,7 +163,8 @@ def _metric_sections(value: Any) -> dict[str, Any]:
 
     if not isinstance(value, dict):
         raise ValueError("expected a mapping of metric sections")
-    sections: dict[str, Any] = {"bootstrap": (BootstrapSpec, BootstrapSpec())}
+    sections: dict[str, Any] = {"bootstrap": (BootstrapSpec, BootstrapSpec()),
+                                "group_by": (tuple[str, ...] | None, None)}
     for name, cls in METRICS.available().items():
         sections[name] = (cls.Settings | None, None)
     model = create_model("MetricsSpec", __config__=ConfigDict(extra="forbid", frozen=True),
@@ -123,6 +172,10 @@ def _metric_sections(value: Any) -> dict[str, Any]:
     validated = model.model_validate(value)
     return {"bootstrap": validated.bootstrap,  # type: ignore[attr-defined]
             **{name: getattr(validated, name) for name in value if name != "bootstrap"}}
+
+
+# `metrics:` sections that are not metric families.
+SECTIONS: tuple[str, ...] = ("bootstrap", "group_by")
 
 
 class TaskSpec(_Strict):
@@ -135,7 +188,10 @@ class TaskSpec(_Strict):
     data: DataSpec
     prompt: PromptSpec
     generation: GenerationSpec = GenerationSpec()
+    fewshot: FewShotSpec | None = None
     metrics: dict[str, Any] = Field(default_factory=dict, validate_default=True)
+
+    hashed_when_set: ClassVar[frozenset[str]] = frozenset({"fewshot"})
 
     _check_metrics = field_validator("metrics", mode="before")(_metric_sections)
 
@@ -154,7 +210,7 @@ class TaskSpec(_Strict):
 
         fields = ("id", *self.task_kind.fields)
         for name in self.metrics:
-            if name == "bootstrap":
+            if name in SECTIONS:
                 continue
             missing = sorted(METRICS.get(name).requires - set(fields))
             if missing:
@@ -180,9 +236,14 @@ class TaskSpec(_Strict):
         assert isinstance(value, BootstrapSpec)
         return value
 
+    @property
+    def group_by(self) -> tuple[str, ...]:
+        """The group keys every value is also reported for (`metrics.group_by`)."""
+        return tuple(self.metrics.get("group_by") or ())
+
     def metric_names(self) -> list[str]:
         """The task's metric families: its kind's defaults, then any other section it sets."""
-        named = [n for n in self.metrics if n != "bootstrap"]
+        named = [n for n in self.metrics if n not in SECTIONS]
         return [*self.task_kind.default_metrics,
                 *(n for n in named if n not in self.task_kind.default_metrics)]
 
@@ -201,11 +262,9 @@ class TaskSpec(_Strict):
         """Hash of the definition with every default filled in (format 1, still valid)."""
         from harness.metrics.registry import METRICS
 
-        dump = self.model_dump(mode="json")
+        dump = hash_view(self)
         absent = {n: None for n, cls in METRICS.available().items() if cls.hashed_when_absent}
         dump["metrics"] = {**absent, **dump["metrics"]}
-        if dump["data"]["ids"] is None:  # added later: absent keeps every older hash
-            del dump["data"]["ids"]
         return content_hash(dump)
 
     def prompt_hash(self) -> str:
@@ -227,7 +286,7 @@ def parse_task_file(path: Path) -> TaskSpec:
         if error["type"] == "extra_forbidden" and len(loc) == 2 and loc[0] == "metrics":
             from harness.metrics.registry import METRICS
 
-            known = ", ".join(["bootstrap", *METRICS.available()])
+            known = ", ".join([*SECTIONS, *METRICS.available()])
             message = f"unknown metric {loc[1]!r} (known: {known})"
         elif error["type"] == "extra_forbidden":
             message = "unknown field"
