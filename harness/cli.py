@@ -53,6 +53,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--limit", type=int, help="only the first N examples")
     run.add_argument("--sample", type=int, help="a seeded random sample of N examples")
     run.add_argument("--seed", type=int, default=0, help="seed for --sample (recorded)")
+    run.add_argument("--shard", metavar="I/N", help="run only shard I of N (by a hash of the "
+                     "example id); `harness merge` joins the shard reports")
     run.add_argument("--no-write", action="store_true", help="print results, write no report")
     run.add_argument("--max-error-rate", type=float, default=0.0, metavar="RATE",
                      help="exit 1 when a run's share of errored examples exceeds this "
@@ -62,7 +64,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 
 # Modules that add subcommands: each has `register(subparsers)` and sets `func` on its parser.
-COMMAND_MODULES: tuple[str, ...] = ("harness.compare.command", "harness.gate.command")
+COMMAND_MODULES: tuple[str, ...] = ("harness.compare.command", "harness.gate.command",
+                                     "harness.shards.command")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,8 +117,10 @@ async def _run_all(
 ) -> list[RunResult]:
     from harness.progress import RunProgress
     from harness.runner import Selection, run_task
+    from harness.shards.split import Shard
 
-    selection = Selection(limit=args.limit, sample=args.sample, seed=args.seed)
+    selection = Selection(limit=args.limit, sample=args.sample, seed=args.seed,
+                          shard=Shard.parse(args.shard) if args.shard else None)
     results = []
     with RunProgress(console) as progress:
         for task, adapter, spec in plan:
@@ -172,7 +177,7 @@ def _failed_runs(results: Sequence[RunResult], max_error_rate: float) -> list[Ru
     for result in results:
         summary = result.report["summary"]
         name = f"{result.task.name} × {result.adapter.label}"
-        if summary["n_scored"] == 0:
+        if summary["n_scored"] == 0 and summary["n_examples"]:  # a shard may hold none
             console.print(f"[red]{name}: no example scored[/]")
         elif summary["error_rate"] > max_error_rate:
             console.print(
