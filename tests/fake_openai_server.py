@@ -45,6 +45,26 @@ def default_answer(messages: Sequence[Mapping[str, Any]]) -> str:
     return article.strip() or "لا شيء"
 
 
+def chat_completion(body: Mapping[str, Any],
+                    answer: Callable[[Sequence[Mapping[str, Any]]], str] = default_answer,
+                    *, usage: bool = True) -> dict[str, Any]:
+    """The chat completion this server answers `body` with (tokens: words, deterministic)."""
+    messages = body["messages"]
+    text = answer(messages)
+    reply: dict[str, Any] = {
+        "id": f"chatcmpl-{prompt_key(messages)}", "object": "chat.completion",
+        "created": 0, "model": body["model"],
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": text}}],
+    }
+    if usage:
+        prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages)
+        completion_tokens = len(text.split())
+        reply["usage"] = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                          "total_tokens": prompt_tokens + completion_tokens}
+    return reply
+
+
 @dataclass
 class FaultPlan:
     """Which calls fail: `rate` of them, chosen by a seeded draw per (prompt, attempt).
@@ -225,19 +245,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"id": "chatcmpl-x", "object": "chat.completion", "created": 0,
                              "model": body["model"], "choices": []})
         else:
-            text = state.answer(messages)
-            reply: dict[str, Any] = {
-                "id": f"chatcmpl-{prompt_key(messages)}", "object": "chat.completion",
-                "created": 0, "model": body["model"],
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": text}}],
-            }
-            if fault != "no_usage":
-                prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages)
-                completion_tokens = len(text.split())
-                reply["usage"] = {"prompt_tokens": prompt_tokens,
-                                  "completion_tokens": completion_tokens,
-                                  "total_tokens": prompt_tokens + completion_tokens}
+            reply = chat_completion(body, state.answer, usage=fault != "no_usage")
             self._send(200, reply)
 
 

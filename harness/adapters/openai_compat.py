@@ -44,6 +44,11 @@ def _parse_completion(content: str) -> Completion:
         body = json.loads(content)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedResponse(f"response is not JSON: {exc}") from None
+    return parse_completion_body(body)
+
+
+def parse_completion_body(body: Any) -> Completion:
+    """A chat completion already decoded from JSON (also a batch output line's body)."""
     if not isinstance(body, dict):
         raise MalformedResponse("response is not a JSON object")
     choices = body.get("choices")
