@@ -252,9 +252,10 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
+    handler: type[BaseHTTPRequestHandler] = _Handler
 
     def __init__(self, state: ServerState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", 0), self.handler)
         self.state = state
 
     def handle_error(self, request: Any, client_address: Any) -> None:  # clients hang up: fine
@@ -264,9 +265,12 @@ class _Server(ThreadingHTTPServer):
 class FakeOpenAIServer:
     """`with FakeOpenAIServer(...) as server:` serves on a free loopback port in a thread."""
 
+    state_class: type[ServerState] = ServerState
+    server_class: type[_Server] = _Server
+
     def __init__(self, **state: Any) -> None:
-        self.state = ServerState(**state)
-        self._httpd = _Server(self.state)
+        self.state = self.state_class(**state)
+        self._httpd = self.server_class(self.state)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property

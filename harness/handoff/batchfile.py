@@ -14,14 +14,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from harness.adapters.base import Request
 from harness.errors import InputError
 from harness.models.cache import CachedAnswer, ResponseCache
 
 CUSTOM_ID_PREFIX = "harness-"
-CHAT_URL = "/v1/chat/completions"
+CHAT_URL: Final = "/v1/chat/completions"
 _CUSTOM_ID = re.compile(rf"^{re.escape(CUSTOM_ID_PREFIX)}([0-9a-f]{{64}})$")
 
 
