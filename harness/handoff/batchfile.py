@@ -67,6 +67,11 @@ class OutputFile:
     failures: dict[str, str] = field(default_factory=dict)
 
 
+def _bare_completion(response: Any) -> bool:
+    """Some writers put the completion itself in `response` (no status_code/body wrapper)."""
+    return isinstance(response, dict) and "status_code" not in response and "choices" in response
+
+
 def _failure(line: dict[str, Any]) -> str | None:
     """The provider's reason when a line carries no answer, else None."""
     error = line.get("error")
@@ -76,7 +81,7 @@ def _failure(line: dict[str, Any]) -> str | None:
         return str(error)
     response = line.get("response")
     status = response.get("status_code") if isinstance(response, dict) else None
-    if status == 200:
+    if status == 200 or _bare_completion(response):
         return None
     body = response.get("body") if isinstance(response, dict) else None
     inner = body.get("error") if isinstance(body, dict) else None
@@ -119,7 +124,9 @@ def read_output(path: Path, cache: ResponseCache, *, source: str,
             out.failures[key] = reason
             continue
         try:
-            done = parse_completion_body(line["response"].get("body"))
+            response = line["response"]
+            done = parse_completion_body(
+                response if _bare_completion(response) else response.get("body"))
         except MalformedResponse as exc:
             raise InputError(f"not a chat completion: {exc}", path=path, line=number,
                              field="response.body") from None
