@@ -187,3 +187,20 @@ class FakeBatchServer(FakeOpenAIServer):
     state_class = BatchServerState
     server_class = _BatchServer
     state: BatchServerState
+
+
+def main() -> None:
+    """Serve until interrupted; prints the base URL (for benchmarks/batch_scale.py)."""
+    import time
+
+    server = FakeBatchServer().start()
+    print(server.base_url, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
