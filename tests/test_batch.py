@@ -184,3 +184,12 @@ def test_batch_answers_cost_the_batch_price(tmp_path: Path, task: Path) -> None:
         # a rerun from the cache still prices these answers at the batch price
         assert main(args(task, server, tmp_path, "gpt-4o-mini")) == 0
         assert latest(tmp_path)[0]["usage"]["cost_usd"] == report["usage"]["cost_usd"]
+
+
+def test_a_price_file_may_give_batch_prices() -> None:
+    from harness.models.pricing import Price, PriceTable, parse_price
+
+    given = parse_price({"input": 1, "output": 2, "batch_input": 0.4, "batch_output": 0.8})
+    assert given.batch() == Price(0.4, 0.8)
+    assert parse_price({"input": 1, "output": 2}).batch() is None  # unknown, never 0
+    assert PriceTable().lookup("gpt-4o-2024-08-06").batch() == Price(1.25, 5.0)  # type: ignore[union-attr]
