@@ -55,6 +55,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--seed", type=int, default=0, help="seed for --sample (recorded)")
     run.add_argument("--stratify", metavar="FIELD",
                      help="--limit/--sample take each FIELD group's proportional share")
+    run.add_argument("--shard", metavar="I/N", help="run only shard I of N (by a hash of the "
+                     "example id); `harness merge` joins the shard reports")
     run.add_argument("--no-write", action="store_true", help="print results, write no report")
     run.add_argument("--allow-outside-data", action="store_true",
                      help="let a task read data outside its tree (the folder above its own)")
@@ -70,7 +72,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 # Modules that add subcommands: each has `register(subparsers)` and sets `func` on its parser.
 COMMAND_MODULES: tuple[str, ...] = ("harness.compare.command", "harness.gate.command",
-                                    "harness.leaderboard.command", "harness.reports.show")
+                                    "harness.leaderboard.command", "harness.reports.show",
+                                    "harness.shards.command", "harness.handoff.command",
+                                    "harness.batch.command")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,9 +128,11 @@ async def _run_all(
 ) -> list[RunResult]:
     from harness.progress import RunProgress
     from harness.runner import Selection, run_task
+    from harness.shards.split import Shard
 
     selection = Selection(limit=args.limit, sample=args.sample, seed=args.seed,
-                          stratify=args.stratify)
+                          stratify=args.stratify,
+                          shard=Shard.parse(args.shard) if args.shard else None)
     for task in {id(task): task for task, _, _ in plan}.values():
         chosen = selection.apply(task.examples)
         keys = dict.fromkeys([*task.spec.group_by, *filter(None, [args.stratify])])
@@ -205,7 +211,7 @@ def _failed_runs(results: Sequence[RunResult], max_error_rate: float) -> list[Ru
     for result in results:
         summary = result.report["summary"]
         name = f"{result.task.name} × {result.adapter.label}"
-        if summary["n_scored"] == 0:
+        if summary["n_scored"] == 0 and summary["n_examples"]:  # a shard may hold none
             console.print(f"[red]{name}: no example scored[/]")
         elif summary["error_rate"] > max_error_rate:
             console.print(

@@ -38,6 +38,10 @@ def add_api_arguments(run: argparse.ArgumentParser) -> None:
     api.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     api.add_argument("--refresh", action="store_true",
                      help="call the model again even when cached (and update the cache)")
+    api.add_argument("--batch", action="store_true", help="send uncached requests through the "
+                     "provider's batch API (half price, up to 24 h); a killed run resumes it")
+    api.add_argument("--poll-interval", type=float, metavar="S",
+                     help="seconds between batch status checks (default 30)")
     api.add_argument("--prices", type=Path, metavar="FILE",
                      help="YAML {model: {input, output}} in USD per 1M tokens")
     gen = run.add_argument_group("generation overrides (default: each task's settings)")
@@ -69,6 +73,7 @@ def specs_from_args(args: argparse.Namespace) -> list[ModelSpec]:
         "cache_dir": str(args.cache_dir) if args.cache_dir else None,
         "refresh": True if args.refresh else None,
         "prices": str(args.prices) if args.prices else None,
+        "batch": True if args.batch else None, "poll_interval": args.poll_interval,
     }
     return resolve_model_specs(args.model, config=config, config_path=args.models_config,
                                run_options=run_options)

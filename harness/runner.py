@@ -23,18 +23,21 @@ from harness.reports.build import build_report
 from harness.reports.store import new_run_id, write_run
 from harness.scoring.groups import aggregate_groups
 from harness.scoring.task_scores import aggregate, score_items
+from harness.shards.split import Shard
 from harness.tasks import Example, Task
 
 
 @dataclass(frozen=True)
 class Selection:
     """Which examples to run: all, the first `limit`, or a seeded random `sample`; with
-    `stratify`, each group of that field gets its proportional share (largest remainders)."""
+    `stratify`, each group of that field gets its proportional share (largest remainders);
+    of those, with `shard`, only the ones in that shard (`harness merge` joins the shards)."""
 
     limit: int | None = None
     sample: int | None = None
     seed: int = 0
     stratify: str | None = None
+    shard: Shard | None = None
 
     def apply(self, examples: Sequence[Example]) -> list[Example]:
         if self.limit is not None and self.sample is not None:
@@ -90,9 +93,14 @@ class Selection:
                            f"groups; add --stratify {key} for a proportional share of each")
         return out
 
+    def sharded(self, chosen: Sequence[Example]) -> list[Example]:
+        """This run's shard of the chosen examples (all of them without a shard)."""
+        return list(chosen) if self.shard is None else self.shard.select(
+            chosen, [e.id for e in chosen])
+
     def describe(self, chosen: Sequence[Example], total: int) -> dict[str, Any]:
-        subset = len(chosen) < total
-        return {
+        subset = len(chosen) < total or self.shard is not None
+        described: dict[str, Any] = {
             "limit": self.limit,
             "sample": self.sample,
             "seed": self.seed,
@@ -100,6 +108,9 @@ class Selection:
             "n_total": total,
             "ids": [e.id for e in chosen] if subset else None,
         }
+        if self.shard is not None:
+            described["shard"] = self.shard.describe()
+        return described
 
 
 @dataclass
@@ -221,11 +232,13 @@ async def run_task(
         raise InputError(f"{adapter.adapter_name()} does not answer {task.kind} tasks",
                          field="model")
     started_at = datetime.now(UTC)
-    examples = selection.apply(task.examples)
+    chosen = selection.apply(task.examples)
+    examples = selection.sharded(chosen)
     gen = generation or task.spec.generation.settings()
     metrics = metrics_for(task.spec)
     requests = build_requests(task, examples, gen)
-    adapter.prepare(requests, task_context(task, examples))
+    # a shard's adapter sees the whole run's context, so every shard answers as one run would
+    adapter.prepare(requests, task_context(task, chosen))
     if on_start is not None:
         on_start(len(requests))
     responses = await generate_all(

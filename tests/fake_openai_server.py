@@ -46,6 +46,26 @@ def default_answer(messages: Sequence[Mapping[str, Any]]) -> str:
     return article.strip() or "لا شيء"
 
 
+def chat_completion(body: Mapping[str, Any],
+                    answer: Callable[[Sequence[Mapping[str, Any]]], str] = default_answer,
+                    *, usage: bool = True) -> dict[str, Any]:
+    """The chat completion this server answers `body` with (tokens: words, deterministic)."""
+    messages = body["messages"]
+    text = answer(messages)
+    reply: dict[str, Any] = {
+        "id": f"chatcmpl-{prompt_key(messages)}", "object": "chat.completion",
+        "created": 0, "model": body["model"],
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": text}}],
+    }
+    if usage:
+        prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages)
+        completion_tokens = len(text.split())
+        reply["usage"] = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                          "total_tokens": prompt_tokens + completion_tokens}
+    return reply
+
+
 @dataclass
 class FaultPlan:
     """Which calls fail: `rate` of them, chosen by a seeded draw per (prompt, attempt).
@@ -235,19 +255,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault in ("drip", "reset_body"):
             self._partial(state, body, messages, drip=fault == "drip")
         else:
-            text = state.answer(messages)
-            reply: dict[str, Any] = {
-                "id": f"chatcmpl-{prompt_key(messages)}", "object": "chat.completion",
-                "created": 0, "model": body["model"],
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": text}}],
-            }
-            if fault != "no_usage":
-                prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages)
-                completion_tokens = len(text.split())
-                reply["usage"] = {"prompt_tokens": prompt_tokens,
-                                  "completion_tokens": completion_tokens,
-                                  "total_tokens": prompt_tokens + completion_tokens}
+            reply = chat_completion(body, state.answer, usage=fault != "no_usage")
             self._send(200, reply)
 
 
@@ -281,9 +289,10 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
+    handler: type[BaseHTTPRequestHandler] = _Handler
 
     def __init__(self, state: ServerState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", 0), self.handler)
         self.state = state
 
     def handle_error(self, request: Any, client_address: Any) -> None:  # clients hang up: fine
@@ -293,9 +302,12 @@ class _Server(ThreadingHTTPServer):
 class FakeOpenAIServer:
     """`with FakeOpenAIServer(...) as server:` serves on a free loopback port in a thread."""
 
+    state_class: type[ServerState] = ServerState
+    server_class: type[_Server] = _Server
+
     def __init__(self, **state: Any) -> None:
-        self.state = ServerState(**state)
-        self._httpd = _Server(self.state)
+        self.state = self.state_class(**state)
+        self._httpd = self.server_class(self.state)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import openai
 
+from harness.adapters.base import Request, Response, TaskContext
 from harness.adapters.registry import register_adapter
 from harness.errors import AdapterError, InputError
 from harness.models.backend import (
@@ -60,6 +62,11 @@ def _parse_completion(content: str) -> Completion:
         body = json.loads(content)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedResponse(f"response is not JSON: {exc}") from None
+    return parse_completion_body(body)
+
+
+def parse_completion_body(body: Any) -> Completion:
+    """A chat completion already decoded from JSON (also a batch output line's body)."""
     if not isinstance(body, dict):
         raise MalformedResponse("response is not a JSON object")
     choices = body.get("choices")
@@ -150,11 +157,16 @@ class OpenAIBackend(Backend):
         return {"model": self.model, "base_url": self.base_url, "api_key_env": self.api_key_env,
                 "timeout": self.timeout, "max_tokens_param": self.max_tokens_field}
 
-    async def complete(self, body: dict[str, Any]) -> Completion:
+    def client(self) -> openai.AsyncOpenAI:
+        """The `openai` client (own retries off: the model layer retries)."""
         if self._client is None:
             self._client = openai.AsyncOpenAI(
                 api_key=self._api_key or NO_KEY_PLACEHOLDER, base_url=self._connect_url,
                 timeout=self.timeout, max_retries=0)
+        return self._client
+
+    async def complete(self, body: dict[str, Any]) -> Completion:
+        client = self.client()
         try:
             # `post` (the client's documented route for raw requests) sends the body as is:
             # the typed `chat.completions.create` spends more CPU validating it than a
@@ -162,15 +174,16 @@ class OpenAIBackend(Backend):
             # `timeout` is a deadline for the whole request: the client's own timeout is per
             # read, so a server dripping bytes could otherwise hold a call indefinitely.
             async with asyncio.timeout(self.timeout):
-                content = await self._client.post("/chat/completions", cast_to=str, body=body)
+                content = await client.post("/chat/completions", cast_to=str, body=body)
         except TimeoutError:
             raise TransientError(f"no complete answer within the {self.timeout:g} s deadline "
                                  "(timeout)") from None
         except openai.APIError as exc:
-            raise self._failure(exc) from None  # no chained traceback: it may hold the key
+            raise self.failure(exc) from None  # no chained traceback: it may hold the key
         return _parse_completion(content)
 
-    def _failure(self, exc: openai.APIError) -> ModelError:
+    def failure(self, exc: openai.APIError) -> ModelError:
+        """The layer's failure class for a client exception, its message redacted."""
         cls = failure_class(exc)
         message = self._describe(exc)
         if cls is FatalError:
@@ -226,12 +239,39 @@ class OpenAIBackend(Backend):
 
 @register_adapter("openai")
 class OpenAIAdapter(BackendAdapter):
-    """`OpenAIBackend` on the model layer."""
+    """`OpenAIBackend` on the model layer; `batch=true` (`--batch`) sends a task's uncached
+    requests through the provider's batch API instead (`harness.batch`)."""
 
     backend_class = OpenAIBackend
     backend: OpenAIBackend
+
+    def __init__(self, name: str | None = None, *, batch: bool = False,
+                 poll_interval: float = 30.0, **options: Any) -> None:
+        super().__init__(name, **options)
+        self.batch = None
+        if batch:
+            from harness.batch.run import BatchRun
+
+            check_positive(poll_interval, "poll_interval")
+            self.batch = BatchRun(self, float(poll_interval))
+            batch_price = self.client.price.batch() if self.client.price else None
+            self.settings.update(batch=True, poll_interval=float(poll_interval),
+                                 batch_price_usd_per_1m=batch_price and batch_price.describe())
+
+    @classmethod
+    def accepted_options(cls) -> frozenset[str]:
+        return super().accepted_options() | {"batch", "poll_interval"}
 
     @property
     def base_url(self) -> str:
         """The server's URL without credentials (what the cache key hashes)."""
         return self.backend.base_url
+
+    def prepare(self, requests: Sequence[Request], context: TaskContext) -> None:
+        if self.batch is not None:
+            self.batch.plan(requests)
+
+    async def generate(self, request: Request) -> Response:
+        if self.batch is not None:
+            return await self.batch.answer(request)
+        return await super().generate(request)

@@ -24,7 +24,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,17 @@ def _alive(pid: int) -> bool:
     except OSError:  # exists, owned by someone else
         return True
     return True
+
+
+# Request bodies handed to an engine or a batch API, by key: what an imported answer must match.
+_REQUESTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at REAL NOT NULL
+)
+"""
 
 
 def public_base_url(base_url: str) -> str:
@@ -112,6 +123,7 @@ class ResponseCache:
         self._db.execute(_CLAIMS)
         self.owner = secrets.token_hex(8)  # this cache handle's claims
         self._host = socket.gethostname()
+        self._db.execute(_REQUESTS_SCHEMA)
 
     @staticmethod
     def path_in(cache_dir: str | Path | None = None) -> Path:
@@ -171,6 +183,64 @@ class ResponseCache:
             else:
                 self._db.execute("DELETE FROM claims WHERE key = ? AND owner = ?",
                                  (key, self.owner))
+
+    def put_many(self, rows: Iterable[tuple[str, str, CachedAnswer]]) -> int:
+        """Store many answers in one transaction: all of them, or (on any error) none."""
+        now = time.time()
+        values = [(key, model, a.text, a.prompt_tokens, a.completion_tokens, a.latency_s,
+                   json.dumps(a.metadata, ensure_ascii=False), now) for key, model, a in rows]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return len(values)
+
+    def cached_keys(self, keys: Iterable[str]) -> set[str]:
+        """Which of `keys` have an answer."""
+        return self._present("responses", keys)
+
+    def remember_requests(self, rows: Iterable[tuple[str, str, Mapping[str, Any]]]) -> None:
+        """Record (key, model, body) of requests sent elsewhere, in one transaction."""
+        now = time.time()
+        values = [(key, model, json.dumps(body, ensure_ascii=False, sort_keys=True), now)
+                  for key, model, body in rows]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?)",
+                                     values)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def request_models(self, keys: Iterable[str]) -> dict[str, str]:
+        """The model of each remembered request among `keys`."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, str] = {}
+        with self._lock:
+            for start in range(0, len(wanted), 500):  # SQLite caps bound parameters
+                chunk = wanted[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                found.update(self._db.execute(
+                    f"SELECT key, model FROM requests WHERE key IN ({marks})", chunk).fetchall())
+        return found
+
+    def _present(self, table: str, keys: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        with self._lock:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                found.update(row[0] for row in self._db.execute(
+                    f"SELECT key FROM {table} WHERE key IN ({marks})", chunk))
+        return found
 
     def __len__(self) -> int:
         with self._lock:

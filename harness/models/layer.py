@@ -186,9 +186,22 @@ class ModelClient:
             self._cache = ResponseCache(self.cache_path)
         return self._cache
 
+    def response_cache(self) -> ResponseCache | None:
+        """The open cache (None with cache=false), for steps that fill it in bulk (batches)."""
+        return self._response_cache()
+
+    def price_for(self, answer: CachedAnswer) -> Price | None:
+        """The list price, or the batch price for an answer from a provider's batch API."""
+        if answer.metadata.get("price_tier") == "batch":
+            return self.price.batch() if self.price else None
+        return self.price
+
+    def response(self, answer: CachedAnswer, *, cached: bool, attempts: int) -> Response:
+        return self._response(answer, cached=cached, attempts=attempts)
+
     def _response(self, answer: CachedAnswer, *, cached: bool, attempts: int) -> Response:
-        cost = (self.price.cost(answer.prompt_tokens, answer.completion_tokens)
-                if self.price else None)
+        price = self.price_for(answer)
+        cost = price.cost(answer.prompt_tokens, answer.completion_tokens) if price else None
         return Response(
             text=answer.text, latency_s=answer.latency_s, prompt_tokens=answer.prompt_tokens,
             completion_tokens=answer.completion_tokens, cached=cached, attempts=attempts,

@@ -3,6 +3,9 @@
 An unknown model costs `None` ("unknown"), never 0: a zero would make a paid run look free.
 The built-in table covers a few OpenAI models (list prices; check the provider's pricing page,
 they change); extend or override it with a models config entry's `price:` or `--prices FILE`.
+A price may also give `batch_input`/`batch_output`: what answers from a provider's batch API
+cost (the built-in OpenAI models: half the list price). Without them a batch answer's cost is
+unknown.
 """
 
 from __future__ import annotations
@@ -17,10 +20,21 @@ from harness.errors import InputError
 
 @dataclass(frozen=True)
 class Price:
-    """USD per 1M prompt (input) and completion (output) tokens."""
+    """USD per 1M prompt (input) and completion (output) tokens; batch-API prices if known."""
 
     input: float
     output: float
+    batch_input: float | None = None
+    batch_output: float | None = None
+
+    def batch(self) -> Price | None:
+        """The price of answers from the provider's batch API (None: unknown)."""
+        if self.batch_input is None or self.batch_output is None:
+            return None
+        return Price(self.batch_input, self.batch_output)
+
+    def describe(self) -> dict[str, float]:
+        return {"input": self.input, "output": self.output}
 
     def cost(self, prompt_tokens: int | None, completion_tokens: int | None) -> float | None:
         """Cost of one call; None when the server did not report usage."""
@@ -29,29 +43,41 @@ class Price:
         return (prompt_tokens * self.input + completion_tokens * self.output) / 1_000_000
 
 
+BATCH_DISCOUNT = 0.5  # OpenAI's Batch API: half the list price
+
+
+def _openai(input: float, output: float) -> Price:
+    return Price(input, output, input * BATCH_DISCOUNT, output * BATCH_DISCOUNT)
+
+
 BUILTIN_PRICES: dict[str, Price] = {
-    "gpt-4o": Price(2.50, 10.00),
-    "gpt-4o-mini": Price(0.15, 0.60),
-    "gpt-4.1": Price(2.00, 8.00),
-    "gpt-4.1-mini": Price(0.40, 1.60),
-    "gpt-4.1-nano": Price(0.10, 0.40),
-    "o3-mini": Price(1.10, 4.40),
-    "o4-mini": Price(1.10, 4.40),
-    "gpt-3.5-turbo": Price(0.50, 1.50),
+    "gpt-4o": _openai(2.50, 10.00),
+    "gpt-4o-mini": _openai(0.15, 0.60),
+    "gpt-4.1": _openai(2.00, 8.00),
+    "gpt-4.1-mini": _openai(0.40, 1.60),
+    "gpt-4.1-nano": _openai(0.10, 0.40),
+    "o3-mini": _openai(1.10, 4.40),
+    "o4-mini": _openai(1.10, 4.40),
+    "gpt-3.5-turbo": _openai(0.50, 1.50),
 }
+PRICE_KEYS = ("input", "output", "batch_input", "batch_output")
 
 
 def parse_price(value: Any, *, where: str | Path | None = None, model: str = "") -> Price:
-    """`{input: USD/1M, output: USD/1M}` → Price; anything else is an input error."""
-    if not isinstance(value, Mapping) or set(value) - {"input", "output"} or not value:
-        raise InputError("a price is {input: USD per 1M tokens, output: USD per 1M tokens}",
+    """`{input: USD/1M, output: USD/1M[, batch_input, batch_output]}` → Price; anything else
+    is an input error."""
+    if not isinstance(value, Mapping) or set(value) - set(PRICE_KEYS) or not value:
+        raise InputError("a price is {input: USD per 1M tokens, output: USD per 1M tokens} "
+                         "(optionally batch_input, batch_output)",
                          path=where, field=f"{model}.price" if model else "price")
     try:
-        price = Price(float(value["input"]), float(value["output"]))
+        batch = [None if value.get(k) is None else float(value[k]) for k in PRICE_KEYS[2:]]
+        price = Price(float(value["input"]), float(value["output"]), *batch)
     except (KeyError, TypeError, ValueError):
         raise InputError("price needs numeric input and output (USD per 1M tokens)",
                          path=where, field=f"{model}.price" if model else "price") from None
-    if not (0 <= price.input < float("inf") and 0 <= price.output < float("inf")):  # NaN too
+    if not all(0 <= p < float("inf") for p in (price.input, price.output, *batch)
+               if p is not None):  # NaN fails the comparison too
         raise InputError("prices must be finite and not negative", path=where,
                          field=f"{model}.price")
     return price

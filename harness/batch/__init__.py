@@ -1,0 +1,7 @@
+"""Provider batch APIs (OpenAI's files + batches endpoints): half the price, hours of latency.
+
+`--batch` submits a run's uncached requests as one batch, records its id in the response cache
+before polling (a killed run resumes polling instead of paying again), then stores every answer
+in the cache and scores as usual; failed requests become errored examples and are resubmitted
+by the next run.
+"""
