@@ -21,7 +21,6 @@ from harness.metrics.base import Item, Metric
 from harness.metrics.registry import metrics_for
 from harness.reports.build import build_report
 from harness.reports.store import new_run_id, write_run
-from harness.scoring.groups import aggregate_groups
 from harness.scoring.task_scores import aggregate, score_items
 from harness.shards.split import Shard
 from harness.tasks import Example, Task
@@ -248,10 +247,8 @@ async def run_task(
              for e, r in zip(examples, responses, strict=True)]
     scores = await score_items(metrics, items)
     records = example_records(task, metrics, examples, responses, scores)
-    run_scores = aggregate(metrics, records, task.spec.bootstrap.config(), items, scores)
-    if task.spec.group_by:
-        run_scores.groups = aggregate_groups(metrics, records, task.spec.bootstrap.config(),
-                                             task.spec.group_by)
+    run_scores = aggregate(metrics, records, task.spec.bootstrap.config(), items, scores,
+                           task.spec.group_by)
     report = build_report(
         run_id=new_run_id(started_at),
         task=task,

@@ -170,3 +170,17 @@ def test_baseline_refuses_errored_examples(tmp_path: Path, capsys) -> None:
     assert "5 of its 6 examples errored" in _err(capsys)
     assert harness("baseline", tmp_path / "runs", "--out", tmp_path / "base",
                    "--allow-subset") == 0
+
+
+def test_tampered_group_value_is_refused(tmp_path: Path, capsys) -> None:
+    """Per-group values (metrics.group_by) are recomputed like the headline ones."""
+    runs = tmp_path / "runs"
+    run_models("arabicstancex", runs, "majority", extra=("--limit", "200", "--stratify",
+                                                         "target"))
+    report = only_report(runs)
+    assert harness("check", runs) == 0
+    edit_report(report, lambda r: r["groups"]["target"]["Aramco"]["metrics"]["accuracy"].update(
+        value=0.99))
+    assert harness("check", runs) == 2
+    err = _err(capsys)
+    assert "groups.target.Aramco.metrics" in err and "says 0.99" in err

@@ -49,14 +49,16 @@ def _cancel(state: BatchState, batch_id: str) -> int:
 
     import openai
 
-    from harness.adapters.openai_compat import OpenAIBackend
+    from harness.adapters.openai_compat import DEFAULT_KEY_ENV, OpenAIBackend
     from harness.errors import AdapterError, InputError
 
     record = state.get(batch_id)
     if record is None or record.settled_at is not None:
         raise InputError(f"no pending batch {batch_id!r} in {state.path}", field="--cancel")
-    backend = OpenAIBackend(record.model, base_url=record.endpoint,
-                            api_key_env=record.api_key_env)
+    # The default variable may be unset (a local server needs no key); only a variable the
+    # run named on purpose must be set.
+    key_env = None if record.api_key_env == DEFAULT_KEY_ENV else record.api_key_env
+    backend = OpenAIBackend(record.model, base_url=record.endpoint, api_key_env=key_env)
 
     async def cancel() -> str:
         try:

@@ -80,7 +80,8 @@ def verify_run(run: Run) -> None:
         raise ValueError("verify_run needs the run's examples")
     try:
         families = metrics_from_report(run.report)
-        scores = aggregate(families, run.examples, bootstrap_config(run.report))
+        scores = aggregate(families, run.examples, bootstrap_config(run.report),
+                           group_by=list(run.report.get("groups") or {}))
     except ValidationError as exc:
         raise InputError(f"metric settings cannot be read: {exc.errors()[0]['msg']}",
                          path=run.path, field="metric_settings") from None
@@ -92,4 +93,12 @@ def verify_run(run: Run) -> None:
     if "metrics_answered" in run.report:
         _compare_entries(run, "metrics_answered", run.report["metrics_answered"],
                          scores.answered)
+    for key, groups in scores.groups.items():
+        stored = (run.report.get("groups") or {}).get(key) or {}
+        if set(stored) != set(groups):
+            raise InputError("the report's groups do not match its examples file",
+                             path=run.path, field=f"groups.{key}")
+        for group, body in groups.items():
+            _compare_entries(run, f"groups.{key}.{group}.metrics",
+                             stored[group].get("metrics") or {}, body["metrics"])
     _check_summary(run, run.examples, scores.n_answered)

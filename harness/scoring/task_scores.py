@@ -40,9 +40,15 @@ async def score_items(metrics: Sequence[Metric], items: Sequence[Item]) -> list[
 
 def aggregate(metrics: Sequence[Metric], records: Sequence[Record], bootstrap: BootstrapConfig,
               items: Sequence[Item] | None = None,
-              scores: Sequence[dict[str, Any]] | None = None) -> RunScores:
-    """Values with CIs from records; with the items, also details that need the examples."""
+              scores: Sequence[dict[str, Any]] | None = None,
+              group_by: Sequence[str] = ()) -> RunScores:
+    """Values with CIs from records; with the items, also details that need the examples;
+    with `group_by`, every value per group of each key (records carry their `groups`)."""
+    from harness.scoring.groups import aggregate_groups
+
     out = RunScores(n_answered=sum(answered(r) for r in records))
+    if group_by:
+        out.groups = aggregate_groups(metrics, records, bootstrap, group_by)
     for metric in metrics:
         result = metric.aggregate(records, bootstrap)
         out.values.update(result.values)

@@ -126,7 +126,7 @@ def merge_reports(paths: Sequence[Path], task_path: Path | None = None
                          f"(hash {task.hash} != {first['task']['hash']})", path=task.path)
     recorded = first["selection"]
     selection = Selection(limit=recorded["limit"], sample=recorded["sample"],
-                          seed=recorded["seed"])
+                          seed=recorded["seed"], stratify=recorded.get("stratify"))
     chosen = selection.apply(task.examples)
     records = _merged_records(paths, reports, [e.id for e in chosen])
     items = [Item(e.id, e.fields, None if r.get("error") is not None else r.get("prediction"))
@@ -135,7 +135,8 @@ def merge_reports(paths: Sequence[Path], task_path: Path | None = None
     # the task's families (hash-checked above), not `metrics_from_report`: a family that
     # reports no value (diagnostics) is absent from metric_info but still writes details
     metrics = metrics_for(task.spec)
-    run = aggregate(metrics, records, task.spec.bootstrap.config(), items, scores)
+    run = aggregate(metrics, records, task.spec.bootstrap.config(), items, scores,
+                    task.spec.group_by)
     responses = [_response(r) for r in records]
     errors = sum(r.error is not None for r in responses)
     report = {key: value for key, value in first.items() if key != "examples_file"}
@@ -148,6 +149,7 @@ def merge_reports(paths: Sequence[Path], task_path: Path | None = None
                  "error_rate": errors / len(records) if records else 0.0},
         usage=_usage(responses), metrics=run.values, metrics_answered=run.answered,
         metric_info=run.info, details=run.details,
+        **({"groups": run.groups} if run.groups else {}),
         merged_from=[{"run_id": r["run_id"], "shard": r["selection"]["shard"]["index"]}
                      for r in sorted(reports, key=lambda r: r["selection"]["shard"]["index"])],
     )
