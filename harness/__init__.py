@@ -31,11 +31,12 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time `__getattr__` 
     from harness.metrics.registry import register_metric
     from harness.reports.build import SCHEMA_VERSION, report_schema, validate_report
     from harness.reports.store import read_examples, read_report
-    from harness.runner import RunResult, Selection, run_task
+    from harness.runner import RunResult, run_task
     from harness.scoring.bootstrap import BootstrapConfig
     from harness.scoring.labels import parse_label
     from harness.scoring.rouge import ROUGE_TYPES, RougeScore, score_batch, score_pair
     from harness.scoring.stance import INVALID, stance_metrics
+    from harness.selection import Selection
     from harness.tasks import Example, Task, TaskSpec, load_task
     from harness.text import ArabicTokenizer, NormalizationOptions
 
@@ -110,7 +111,8 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "harness.metrics.registry": ("register_metric",),
     "harness.reports.build": ("SCHEMA_VERSION", "report_schema", "validate_report"),
     "harness.reports.store": ("read_examples", "read_report"),
-    "harness.runner": ("RunResult", "Selection", "run_task"),
+    "harness.runner": ("RunResult", "run_task"),
+    "harness.selection": ("Selection",),
     "harness.scoring.bootstrap": ("BootstrapConfig",),
     "harness.scoring.labels": ("parse_label",),
     "harness.scoring.rouge": ("ROUGE_TYPES", "RougeScore", "score_batch", "score_pair"),

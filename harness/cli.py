@@ -127,7 +127,8 @@ async def _run_all(
     plan: list[tuple[Task, Adapter, ModelSpec]], args: argparse.Namespace
 ) -> list[RunResult]:
     from harness.progress import RunProgress
-    from harness.runner import Selection, run_task
+    from harness.runner import run_task
+    from harness.selection import Selection
     from harness.shards.split import Shard
 
     selection = Selection(limit=args.limit, sample=args.sample, seed=args.seed,
@@ -164,7 +165,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
 
     from harness.reports.table import results_table
-    from harness.runner import Selection
+    from harness.selection import Selection
     from harness.tasks import find_task, load_task
 
     for name in ("limit", "sample", "concurrency"):

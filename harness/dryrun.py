@@ -90,7 +90,8 @@ def dry_run(tasks: Sequence[Any], specs: Sequence[ModelSpec], args: argparse.Nam
     import asyncio
 
     from harness.cli_models import generation_from_args
-    from harness.runner import Selection, build_requests, task_context
+    from harness.runner import build_requests, task_context
+    from harness.selection import Selection
 
     selection = Selection(limit=args.limit, sample=args.sample, seed=args.seed)
     with no_key_needed(specs):

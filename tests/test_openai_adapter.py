@@ -18,7 +18,8 @@ from harness.adapters.openai_compat import OpenAIAdapter
 from harness.cli import main
 from harness.errors import AdapterError, InputError
 from harness.models.pricing import BUILTIN_PRICES, Price, PriceTable, load_prices
-from harness.runner import Selection, run_task
+from harness.runner import run_task
+from harness.selection import Selection
 from harness.tasks import load_task
 
 Server = Callable[..., FakeOpenAIServer]

@@ -9,7 +9,7 @@ from helpers import TASKS
 
 from harness import read_report, validate_report
 from harness.cli import main
-from harness.runner import Selection
+from harness.selection import Selection
 from harness.tasks import load_task
 
 

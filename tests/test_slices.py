@@ -11,8 +11,8 @@ from helpers import TASKS, stance_spec, summarization_spec, write_jsonl, write_t
 
 from harness import read_report, validate_report
 from harness.cli import main
-from harness.runner import Selection
 from harness.scoring.groups import split_qualified, word_bucket
+from harness.selection import Selection
 from harness.tasks import load_task
 
 

@@ -44,7 +44,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from harness.handoff.batchfile import api_client, input_line, planned_bodies
     from harness.jsonio import atomic_write_jsonl
     from harness.models.cache import ResponseCache
-    from harness.runner import Selection, build_requests
+    from harness.runner import build_requests
+    from harness.selection import Selection
     from harness.shards.split import Shard
     from harness.tasks import find_task, load_task
 

@@ -112,7 +112,7 @@ def _response(record: Mapping[str, Any]) -> Response:
 def merge_reports(paths: Sequence[Path], task_path: Path | None = None
                   ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The merged report (without `examples_file`) and its records, in task order."""
-    from harness.runner import Selection
+    from harness.selection import Selection
     from harness.tasks import load_task
 
     if not paths:
