@@ -44,20 +44,19 @@ def answer_word(spec: TaskSpec, label: str) -> str:
     return (stance_settings(spec).aliases.get(label) or (label,))[0]
 
 
-@register_kind("stance")
-class StanceKind(TaskKind):
-    fields: ClassVar[tuple[str, ...]] = ("text", "target", "label")
+class LabelledKind(TaskKind):
+    """A kind whose answer is one label of the `metrics.stance` label set: text fields in,
+    `label` (gold) out. Subclasses name their text fields and how the page shows them."""
+
     gold: ClassVar[frozenset[str]] = frozenset({"label"})
     default_metrics: ClassVar[tuple[str, ...]] = (Stance.name,)
     default_baselines: ClassVar[tuple[str, ...]] = ("majority",)
     label_field: ClassVar[str | None] = "label"
 
     def map_row(self, spec: TaskSpec, mapped: dict[str, Any], where: Where) -> dict[str, Any]:
-        return {
-            "text": text_field(mapped["text"], where, spec.column("text")),
-            "target": text_field(mapped["target"], where, spec.column("target")),
-            "label": self.canonical_label(spec, mapped["label"], where),
-        }
+        fields = {name: text_field(mapped[name], where, spec.column(name))
+                  for name in self.fields if name != "label"}
+        return {**fields, "label": self.canonical_label(spec, mapped["label"], where)}
 
     def canonical_label(self, spec: TaskSpec, value: Any, where: Where) -> str:
         return gold_label(spec, value, where)
@@ -65,17 +64,22 @@ class StanceKind(TaskKind):
     def labels(self, spec: TaskSpec) -> tuple[str, ...]:
         return stance_settings(spec).labels
 
-    def prompt_context(self, spec: TaskSpec, fields: dict[str, Any]) -> dict[str, Any]:
-        settings = stance_settings(spec)
-        return {**super().prompt_context(spec, fields),
-                "target_name": settings.target_names.get(fields["target"], fields["target"])}
-
     def shot_answer(self, spec: TaskSpec, example: Example) -> str:
         return answer_word(spec, example.fields["label"])
 
     def record(self, example: Example) -> dict[str, Any]:
-        return {"text": example.fields["text"], "target": example.fields["target"],
+        return {**{name: example.fields[name] for name in self.fields if name != "label"},
                 GOLD_KEY: example.fields["label"]}
+
+
+@register_kind("stance")
+class StanceKind(LabelledKind):
+    fields: ClassVar[tuple[str, ...]] = ("text", "target", "label")
+
+    def prompt_context(self, spec: TaskSpec, fields: dict[str, Any]) -> dict[str, Any]:
+        settings = stance_settings(spec)
+        return {**super().prompt_context(spec, fields),
+                "target_name": settings.target_names.get(fields["target"], fields["target"])}
 
     def task_record(self, spec: TaskSpec, example: Example) -> dict[str, Any]:
         record = self.record(example)
