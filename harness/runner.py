@@ -24,6 +24,10 @@ from harness.reports.store import new_run_id, write_run
 from harness.scoring.task_scores import aggregate, score_items
 from harness.tasks import Example, Task
 
+# Response metadata copied onto an example's record when present: thinking text (never
+# scored), its token count, and a log-likelihood run's per-label scores.
+EXTRA_RECORD_KEYS = ("reasoning", "reasoning_tokens")
+
 
 @dataclass(frozen=True)
 class Selection:
@@ -148,7 +152,10 @@ def example_records(task: Task, metrics: Sequence[Metric], examples: Sequence[Ex
             cached=response.cached,
             attempts=response.attempts,
             cost_usd=response.metadata.get("cost_usd"),
+            finish_reason=response.metadata.get("finish_reason"),
         )
+        record.update({key: response.metadata[key] for key in EXTRA_RECORD_KEYS
+                       if response.metadata.get(key) is not None})
         record.update({key: scored.get(key) for key in copied})
         records.append(record)
     return records

@@ -60,6 +60,12 @@ def _parse_completion(content: str) -> Completion:
     usage = usage if isinstance(usage, dict) else {}
     prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
     metadata = {"finish_reason": choice.get("finish_reason"), "response_model": body.get("model")}
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    if isinstance(reasoning, str) and reasoning:
+        metadata["reasoning"] = reasoning
+    details = usage.get("completion_tokens_details")
+    if isinstance(details, dict) and isinstance(details.get("reasoning_tokens"), int):
+        metadata["reasoning_tokens"] = details["reasoning_tokens"]
     if message.get("refusal"):
         metadata["refusal"] = message["refusal"]
     return Completion(text or "", prompt if isinstance(prompt, int) else None,

@@ -32,6 +32,7 @@ from harness.models.backend import (
 )
 from harness.models.cache import CachedAnswer, ResponseCache, cache_key
 from harness.models.pricing import Price, PriceTable, load_prices, parse_price
+from harness.models.reasoning import join_reasoning, split_reasoning
 from harness.models.retry import BackoffWait, RateGate
 
 # Options every backend adapter takes; the rest of a spec's options go to the backend.
@@ -153,11 +154,15 @@ class ModelClient:
     def _response(self, answer: CachedAnswer, *, cached: bool, attempts: int) -> Response:
         cost = (self.price.cost(answer.prompt_tokens, answer.completion_tokens)
                 if self.price else None)
+        text, thinking = split_reasoning(answer.text)  # thinking is kept, never scored
+        metadata = {**answer.metadata, "cost_usd": None if cost is None else round(cost, 10)}
+        reasoning = join_reasoning(answer.metadata.get("reasoning"), thinking)
+        if reasoning is not None:
+            metadata["reasoning"] = reasoning
         return Response(
-            text=answer.text, latency_s=answer.latency_s, prompt_tokens=answer.prompt_tokens,
+            text=text, latency_s=answer.latency_s, prompt_tokens=answer.prompt_tokens,
             completion_tokens=answer.completion_tokens, cached=cached, attempts=attempts,
-            metadata={**answer.metadata,
-                      "cost_usd": None if cost is None else round(cost, 10)},
+            metadata=metadata,
         )
 
     def _failed(self, exc: BaseException, attempts: int, elapsed: float) -> Response:
