@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from harness.adapters.answer_modes import ANSWER_MODES
 from harness.adapters.base import Adapter
 from harness.adapters.registry import ModelSpec, create_adapter, parse_model_spec
 from harness.cli_models import add_api_arguments, generation_from_args, specs_from_args
@@ -57,6 +58,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--max-error-rate", type=float, default=0.0, metavar="RATE",
                      help="exit 1 when a run's share of errored examples exceeds this "
                           "(default 0: any errored example fails the run; reports are written)")
+    run.add_argument("--answer-mode", choices=ANSWER_MODES, default=None,
+                     help="labelled tasks: free_text, structured (JSON schema) or loglikelihood "
+                          "(score each label; default: the task's answer_mode)")
     add_api_arguments(run)
     run.set_defaults(func=cmd_run)
 
@@ -160,6 +164,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise InputError(f"no task files found in {args.tasks_dir}", field="tasks")
     specs = specs_from_args(args)
     tasks = [load_task(p) for p in paths]  # every input is validated before anything runs
+    if args.answer_mode is not None:
+        tasks = [t.with_answer_mode(args.answer_mode) for t in tasks]
     plan = _plan(tasks, specs)
     results = asyncio.run(_run_all(plan, args))
     stdout_console().print(results_table(results))

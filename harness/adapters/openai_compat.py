@@ -72,6 +72,24 @@ def _parse_completion(content: str) -> Completion:
                       completion if isinstance(completion, int) else None, metadata)
 
 
+def _parse_text_completion(content: str) -> Completion:
+    """Text, tokens and the choice's `logprobs` from a legacy completions body (or raise)."""
+    try:
+        body = json.loads(content)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedResponse(f"response is not JSON: {exc}") from None
+    choices = body.get("choices") if isinstance(body, dict) else None
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise MalformedResponse("response has no choices")
+    choice = choices[0]
+    usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    return Completion(str(choice.get("text") or ""), prompt if isinstance(prompt, int) else None,
+                      completion if isinstance(completion, int) else None,
+                      {"finish_reason": choice.get("finish_reason"),
+                       "logprobs": choice.get("logprobs")})
+
+
 def status_of(exc: BaseException) -> int | None:
     return exc.status_code if isinstance(exc, openai.APIStatusError) else None
 
@@ -139,8 +157,31 @@ class OpenAIBackend(Backend):
             # loopback call takes, and we parse the answer ourselves to survive odd servers.
             content = await self._client.post("/chat/completions", cast_to=str, body=body)
         except openai.APIError as exc:
-            raise self._failure(exc) from None  # no chained traceback: it may hold the key
+            failure = self._failure(exc)  # no chained traceback: it may hold the key
+            if "response_format" in body and status_of(exc) in (400, 422, 501):
+                raise FatalError(f"{self.base_url} rejected the request's response_format "
+                                 "(a JSON schema, sent because answer_mode is structured): the "
+                                 f"server cannot constrain answers; use another answer mode "
+                                 f"({failure})") from None
+            raise failure from None
         return _parse_completion(content)
+
+    async def complete_prompt(self, body: dict[str, Any]) -> Completion:
+        """A legacy text completion (`/completions`): log-likelihood mode's route."""
+        if self._client is None:
+            self._client = openai.AsyncOpenAI(
+                api_key=self._api_key or NO_KEY_PLACEHOLDER, base_url=self._connect_url,
+                timeout=self.timeout, max_retries=0)
+        try:
+            content = await self._client.post("/completions", cast_to=str, body=body)
+        except openai.APIError as exc:
+            failure = self._failure(exc)
+            if status_of(exc) in (404, 405, 501):
+                raise FatalError(f"{self.base_url} has no /completions endpoint (legacy text "
+                                 "completions with logprobs), which answer_mode loglikelihood "
+                                 f"needs ({failure})") from None
+            raise failure from None
+        return _parse_text_completion(content)
 
     def _failure(self, exc: openai.APIError) -> ModelError:
         cls = failure_class(exc)

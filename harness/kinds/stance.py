@@ -60,6 +60,9 @@ class StanceKind(TaskKind):
     def labels(self, spec: TaskSpec) -> tuple[str, ...]:
         return stance_settings(spec).labels
 
+    def choices(self, spec: TaskSpec) -> dict[str, str]:
+        return stance_settings(spec).verbalizations()
+
     def prompt_context(self, spec: TaskSpec, fields: dict[str, Any]) -> dict[str, Any]:
         settings = stance_settings(spec)
         return {**super().prompt_context(spec, fields),

@@ -54,6 +54,10 @@ class Task:
     def train_labels(self) -> list[str] | None:
         return load_train_labels(self.spec, self.path)
 
+    def with_answer_mode(self, mode: str) -> Task:
+        """The same task and examples, answered in `mode` (a different task identity)."""
+        return Task(self.spec.with_answer_mode(mode), self.path, self.examples)
+
     def subset(self, ids: Sequence[str]) -> Task:
         wanted = set(ids)
         return Task(self.spec, self.path, tuple(e for e in self.examples if e.id in wanted))

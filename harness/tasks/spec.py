@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from harness.adapters.answer_modes import FREE_TEXT, AnswerMode
 from harness.adapters.base import GenerationSettings
 from harness.errors import InputError
 from harness.jsonio import content_hash
@@ -128,6 +129,8 @@ class TaskSpec(_Strict):
     prompt: PromptSpec
     generation: GenerationSpec = GenerationSpec()
     metrics: dict[str, Any] = Field(default_factory=dict, validate_default=True)
+    # How a labelled task's answer is asked for and read (harness.adapters.answer_modes).
+    answer_mode: AnswerMode = FREE_TEXT
 
     _check_metrics = field_validator("metrics", mode="before")(_metric_sections)
 
@@ -152,6 +155,9 @@ class TaskSpec(_Strict):
             if missing:
                 raise ValueError(f"metrics.{name} does not apply to a {self.kind} task "
                                  f"(it needs the fields {', '.join(missing)})")
+        if self.answer_mode != FREE_TEXT and self.task_kind.label_field is None:
+            raise ValueError(f"answer_mode {self.answer_mode} needs a labelled task kind; "
+                             f"a {self.kind} task answers in free text")
         unknown = sorted(set(self.data.fields) - set(fields))
         if unknown:
             raise ValueError(
@@ -194,9 +200,19 @@ class TaskSpec(_Strict):
         from harness.metrics.registry import METRICS
 
         dump = self.model_dump(mode="json")
+        if dump["answer_mode"] == FREE_TEXT:  # added later: hashed only when it is not default
+            del dump["answer_mode"]
         absent = {n: None for n, cls in METRICS.available().items() if cls.hashed_when_absent}
         dump["metrics"] = {**absent, **dump["metrics"]}
         return content_hash(dump)
+
+    def with_answer_mode(self, mode: str) -> TaskSpec:
+        """This task in another answer mode (`--answer-mode`), validated like the file."""
+        try:
+            return TaskSpec.model_validate({**self.model_dump(), "answer_mode": mode})
+        except ValidationError as exc:
+            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise InputError(f"{self.name}: {message}", field="--answer-mode") from None
 
     def prompt_hash(self) -> str:
         return content_hash(self.prompt.model_dump(mode="json"))
