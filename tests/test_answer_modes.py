@@ -83,10 +83,19 @@ def test_structured_mode_sends_the_schema_and_scores(
     assert report["metric_settings"]["stance"]["answer_mode"] == "structured"
 
 
+def test_llama_cpp_python_style_schema() -> None:
+    from harness.adapters.answer_modes import response_format
+
+    body = response_format(CHOICES, "json_object")
+    assert body["type"] == "json_object"
+    assert body["schema"]["properties"]["label"]["enum"] == list(CHOICES.values())
+
+
 def test_a_server_rejecting_the_schema_is_named(
         tmp_path: Path, fake_openai: Callable[..., FakeOpenAIServer]) -> None:
     server = fake_openai(plan=FaultPlan(always="400"))
-    with pytest.raises(AdapterError, match="rejected the request's response_format"):
+    with pytest.raises(AdapterError, match=r"rejected the request's response_format.*"
+                                           r"response_format=json_object"):
         run(tmp_path, server)
 
 

@@ -23,10 +23,17 @@ LOGLIKELIHOOD: AnswerMode = "loglikelihood"
 ANSWER_KEY = "label"  # the JSON object's one key in structured mode
 
 
-def response_format(choices: Mapping[str, str]) -> dict[str, Any]:
-    """The OpenAI `response_format` asking for ``{"label": <one verbalization>}``."""
+SCHEMA_STYLES = ("json_schema", "json_object")
+
+
+def response_format(choices: Mapping[str, str], style: str = "json_schema") -> dict[str, Any]:
+    """The `response_format` asking for ``{"label": <one verbalization>}``: OpenAI's
+    ``json_schema`` (OpenAI, vLLM, llama.cpp's C++ server), or ``json_object`` with a
+    ``schema`` (llama-cpp-python's server, which rejects ``json_schema``)."""
     schema = {"type": "object", "additionalProperties": False, "required": [ANSWER_KEY],
               "properties": {ANSWER_KEY: {"type": "string", "enum": list(choices.values())}}}
+    if style == "json_object":
+        return {"type": "json_object", "schema": schema}
     return {"type": "json_schema",
             "json_schema": {"name": "answer", "strict": True, "schema": schema}}
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import openai
 
+from harness.adapters.answer_modes import SCHEMA_STYLES
 from harness.adapters.registry import register_adapter
 from harness.errors import AdapterError, InputError
 from harness.models.backend import (
@@ -121,8 +122,13 @@ class OpenAIBackend(Backend):
 
     def __init__(self, model: str, *, base_url: str | None = None,
                  api_key_env: str = "OPENAI_API_KEY", timeout: float = 60.0,
-                 max_tokens_param: str = "max_tokens") -> None:
+                 max_tokens_param: str = "max_tokens",
+                 response_format: str = "json_schema") -> None:
         super().__init__(model)
+        if response_format not in SCHEMA_STYLES:
+            raise InputError(f"response_format is one of {', '.join(SCHEMA_STYLES)}",
+                             field="response_format")
+        self.schema_style = response_format
         if max_tokens_param not in ("max_tokens", "max_completion_tokens"):
             raise InputError("max_tokens_param is max_tokens or max_completion_tokens",
                              field="max_tokens_param")
@@ -144,7 +150,8 @@ class OpenAIBackend(Backend):
 
     def settings(self) -> dict[str, Any]:
         return {"model": self.model, "base_url": self.base_url, "api_key_env": self.api_key_env,
-                "timeout": self.timeout, "max_tokens_param": self.max_tokens_field}
+                "timeout": self.timeout, "max_tokens_param": self.max_tokens_field,
+                "response_format": self.schema_style}
 
     async def complete(self, body: dict[str, Any]) -> Completion:
         if self._client is None:
@@ -158,11 +165,13 @@ class OpenAIBackend(Backend):
             content = await self._client.post("/chat/completions", cast_to=str, body=body)
         except openai.APIError as exc:
             failure = self._failure(exc)  # no chained traceback: it may hold the key
-            if "response_format" in body and status_of(exc) in (400, 422, 501):
+            if "response_format" in body and (status_of(exc) in (400, 422, 501) or (
+                    status_of(exc) == 500 and "response_format" in str(failure))):
+                other = next(s for s in SCHEMA_STYLES if s != self.schema_style)
                 raise FatalError(f"{self.base_url} rejected the request's response_format "
-                                 "(a JSON schema, sent because answer_mode is structured): the "
-                                 f"server cannot constrain answers; use another answer mode "
-                                 f"({failure})") from None
+                                 f"({self.schema_style}, sent because answer_mode is "
+                                 f"structured): try the model option response_format={other} "
+                                 f"or another answer mode ({failure})") from None
             raise failure from None
         return _parse_completion(content)
 

@@ -76,6 +76,8 @@ class Backend(abc.ABC):
     kinds: ClassVar[frozenset[str]] = frozenset({"summarization", "stance"})
     # The request body's name for the completion budget (some APIs want max_completion_tokens).
     max_tokens_field: str = "max_tokens"
+    # How structured mode asks for JSON (harness.adapters.answer_modes.SCHEMA_STYLES).
+    schema_style: str = "json_schema"
 
     def __init__(self, model: str) -> None:
         self.model = model
@@ -102,7 +104,7 @@ class Backend(abc.ABC):
         if gen.stop:
             body["stop"] = list(gen.stop)
         if request.answer_mode == STRUCTURED:
-            body["response_format"] = response_format(request.choices)
+            body["response_format"] = response_format(request.choices, self.schema_style)
         return body
 
     @abc.abstractmethod
