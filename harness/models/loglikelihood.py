@@ -16,7 +16,8 @@ The prompt is the chat messages' contents joined by blank lines (no chat templat
 text a base model continues). Servers are not trusted: at the first request ``auto`` and
 ``echo`` compare the echoed log-probability of the prompt's last token with the generation-time
 one; if they disagree (llama-cpp-python 0.3.36 echoes values near log(1/vocab)) ``echo`` is
-refused with an error and ``auto`` uses ``generation``.
+refused with an error and ``auto`` uses ``generation``. The check echoes only the prompt's
+first `CHECK_CHARS` characters.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 ROUTES = ("auto", "echo", "generation")
 TOP_K = 20  # OpenAI's maximum for top log-probabilities
+CHECK_CHARS = 160  # the echo check runs on the prompt's start
 CHECK_TOKENS = 4  # prompt tokens tried, latest first, for one in the generation-time top k
 ECHO_TOLERANCE = 0.05  # nats between an echoed and a generation-time value of one token
 
@@ -92,6 +94,9 @@ class LabelScorer:
             if self.requested == "generation":
                 self.route = "generation"
                 return
+            # a short probe: echoing a long prompt is slow on some servers (llama-cpp-python
+            # ranks the whole vocabulary for every echoed token, in Python)
+            prompt = prompt[:CHECK_CHARS]
             response, echoed = await self._call(prompt, echo=True, top=1)
             if response.error:
                 raise AdapterError(f"{self.where}: {response.error}")
