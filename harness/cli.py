@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from harness.adapters.answer_modes import ANSWER_MODES
 from harness.adapters.base import Adapter
 from harness.adapters.registry import ModelSpec, create_adapter, parse_model_spec
 from harness.cli_models import add_api_arguments, generation_from_args, specs_from_args
@@ -66,6 +67,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--max-error-rate", type=float, default=0.0, metavar="RATE",
                      help="exit 1 when a run's share of errored examples exceeds this "
                           "(default 0: any errored example fails the run; reports are written)")
+    run.add_argument("--answer-mode", choices=ANSWER_MODES, default=None,
+                     help="labelled tasks: free_text, structured (JSON schema) or loglikelihood "
+                          "(score each label; default: the task's answer_mode)")
     add_api_arguments(run)
     run.set_defaults(func=cmd_run)
 
@@ -189,6 +193,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Every input is validated before any model is called or anything is written: each task's
     # definition, data and templates (rendered for every row), and the selection on each.
     tasks = [load_task(p, allow_outside_data=args.allow_outside_data) for p in paths]
+    if args.answer_mode is not None:
+        tasks = [t.with_answer_mode(args.answer_mode) for t in tasks]
     selection = Selection(limit=args.limit, sample=args.sample, seed=args.seed)
     for task in tasks:
         try:

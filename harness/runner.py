@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness.adapters.answer_modes import LOGLIKELIHOOD
 from harness.adapters.base import Adapter, GenerationSettings, Request, Response, TaskContext
 from harness.errors import InputError, ModelError
 from harness.metrics.base import Item, Metric
@@ -23,6 +24,10 @@ from harness.reports.store import new_run_id, write_run
 from harness.scoring.task_scores import aggregate, score_items
 from harness.selection import Selection
 from harness.tasks import Example, Task
+
+# Response metadata copied onto an example's record when present: thinking text (never
+# scored), its token count, and a log-likelihood run's per-label scores.
+EXTRA_RECORD_KEYS = ("reasoning", "reasoning_tokens", "loglikelihood_route")
 
 
 @dataclass
@@ -38,6 +43,7 @@ def build_requests(
 ) -> list[Request]:
     kind = task.spec.task_kind
     labels = kind.labels(task.spec)
+    choices = kind.choices(task.spec)
     return [
         Request(
             task=task.name,
@@ -47,6 +53,8 @@ def build_requests(
             fields=e.prompt_fields(kind.gold),
             generation=generation,
             labels=labels,
+            answer_mode=task.spec.answer_mode,
+            choices=choices,
         )
         for e in examples
     ]
@@ -71,7 +79,9 @@ async def _call(adapter: Adapter, request: Request, gate: asyncio.Semaphore) -> 
     async with gate:
         started = time.perf_counter()
         try:
-            response = await adapter.generate(request)
+            response = await (adapter.score_labels(request)
+                              if request.answer_mode == LOGLIKELIHOOD
+                              else adapter.generate(request))
         except ModelError as exc:
             response = Response(text="", error=str(exc))
         if not response.latency_s:
@@ -122,7 +132,10 @@ def example_records(task: Task, metrics: Sequence[Metric], examples: Sequence[Ex
             cached=response.cached,
             attempts=response.attempts,
             cost_usd=response.metadata.get("cost_usd"),
+            finish_reason=response.metadata.get("finish_reason"),
         )
+        record.update({key: response.metadata[key] for key in EXTRA_RECORD_KEYS
+                       if response.metadata.get(key) is not None})
         record.update({key: scored.get(key) for key in copied})
         records.append(record)
     return records
@@ -157,7 +170,7 @@ async def run_task(
     responses = await generate_all(
         adapter, requests, concurrency=concurrency, on_response=on_response
     )
-    items = [Item(e.id, e.fields, None if r.error else r.text)
+    items = [Item(e.id, e.fields, None if r.error else r.text, r.metadata.get("label_scores"))
              for e, r in zip(examples, responses, strict=True)]
     scores = await score_items(metrics, items)
     records = example_records(task, metrics, examples, responses, scores)

@@ -114,6 +114,13 @@ class ServerState:
     call_times: dict[str, list[float]] = field(default_factory=dict)
     bodies: list[dict[str, Any]] = field(default_factory=list)
     headers_seen: list[dict[str, str]] = field(default_factory=list)
+    # /v1/completions: a character-level "model" (text -> next character's log-probabilities;
+    # None: no such endpoint), echoed values replaced by `wrong_echo` when set (as
+    # llama-cpp-python 0.3.36 does), and `no_logprobs` to answer without any.
+    lm: Callable[[str], dict[str, float]] | None = None
+    wrong_echo: float | None = None
+    no_logprobs: bool = False
+    completions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def total_calls(self) -> int:
@@ -130,6 +137,7 @@ class ServerState:
             self.call_times.clear()
             self.bodies.clear()
             self.headers_seen.clear()
+            self.completions.clear()
             self.max_in_flight = 0
 
 
@@ -188,6 +196,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         state = self.server.state
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path.rstrip("/") == "/v1/completions" and state.lm is not None:
+            self._text_completion(state, json.loads(raw))
+            return
         if self.path.rstrip("/") != "/v1/chat/completions":
             self._error(404, f"no route {self.path}")
             return
@@ -211,6 +222,31 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             with state.lock:
                 state.in_flight -= 1
+
+    def _text_completion(self, state: ServerState, body: dict[str, Any]) -> None:
+        """Scripted log-probabilities: one token per character, exact values from `state.lm`."""
+        assert state.lm is not None
+        with state.lock:
+            state.completions.append(body)
+        if state.latency_s:
+            time.sleep(state.latency_s)
+        prompt, k = str(body["prompt"]), int(body.get("logprobs") or 0)
+        top = sorted(state.lm(prompt).items(), key=lambda kv: -kv[1])[:k]
+        token, value = top[0] if top else ("", 0.0)
+        logprobs: dict[str, Any] = {"tokens": [token], "token_logprobs": [value],
+                                    "text_offset": [len(prompt)], "top_logprobs": [dict(top)]}
+        if body.get("echo"):
+            values = [None] + [state.lm(prompt[:i]).get(c, -8.0) if state.wrong_echo is None
+                               else state.wrong_echo for i, c in enumerate(prompt) if i]
+            logprobs = {"tokens": list(prompt), "token_logprobs": values,
+                        "text_offset": list(range(len(prompt))),
+                        "top_logprobs": [None] * len(prompt)}
+        choice = {"index": 0, "text": token, "finish_reason": "length",
+                  "logprobs": None if state.no_logprobs else logprobs}
+        self._send(200, {"id": "cmpl-x", "object": "text_completion", "created": 0,
+                         "model": body.get("model"), "choices": [choice],
+                         "usage": {"prompt_tokens": len(prompt), "completion_tokens": 1,
+                                   "total_tokens": len(prompt) + 1}})
 
     def _serve(self, state: ServerState, body: dict[str, Any], messages: list[dict[str, Any]],
                key: str, attempt: int) -> None:
@@ -333,13 +369,25 @@ class FakeOpenAIServer:
         self.stop()
 
 
+def unigram_lm(text: str) -> dict[str, float]:
+    """A normalized next-character distribution over 20 Arabic letters (for benchmarks)."""
+    import math
+
+    letters = list("مؤيدعارضحلقنصخبهوتسك")  # 20: every one is in a top 20
+    weights = [1.0 + (i % 5) for i in range(len(letters))]
+    total = sum(weights)
+    return {c: math.log(w / total) for c, w in zip(letters, weights, strict=True)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--fail-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--logprobs", action="store_true",
+                        help="serve /v1/completions with scripted log-probabilities")
     args = parser.parse_args()
-    server = FakeOpenAIServer(latency_s=args.latency,
+    server = FakeOpenAIServer(latency_s=args.latency, lm=unigram_lm if args.logprobs else None,
                               plan=FaultPlan(rate=args.fail_rate, seed=args.seed)).start()
     print(server.base_url, flush=True)
     try:

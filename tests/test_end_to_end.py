@@ -84,7 +84,8 @@ def test_report_records_provenance(default_run) -> None:
         "confidence": 0.95,
     }
     assert report["model"]["settings"] == {"k": 3}
-    assert report["summary"] == {"n_examples": 1, "n_scored": 1, "n_errors": 0, "error_rate": 0.0}
+    assert report["summary"] == {"n_examples": 1, "n_scored": 1, "n_errors": 0, "error_rate": 0.0,
+                                 "n_truncated": 0, "finish_reasons": {"unknown": 1}}
 
 
 def test_examples_file_beside_report_matches_hash(default_run) -> None:
@@ -166,6 +167,8 @@ def test_replay_missing_ids_are_reported_not_skipped(tmp_path: Path, capsys) -> 
         "n_scored": 2,
         "n_errors": 4,
         "error_rate": pytest.approx(4 / 6),
+        "n_truncated": 0,
+        "finish_reasons": {"unknown": 6},  # offline answers have no finish_reason
     }
     assert len(report["model"]["settings"]["missing_ids"]) == 4
     assert report["model"]["settings"]["unused_ids"] == ["not-in-task"]

@@ -85,3 +85,29 @@ def test_ans_claim_stance_with_few_shot_against_a_real_server(
     assert report["summary"]["n_scored"] == 2 and report["summary"]["n_errors"] == 0
     assert set(report["metrics"]) >= {"accuracy", "macro_f1"} and "f_avg" not in report["metrics"]
     assert all(len(r["fewshot_ids"]) == 2 and isinstance(r["prediction"], str) for r in rows)
+
+
+def test_loglikelihood_mode_against_a_real_server(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Needs log-probabilities (llama.cpp: LOCAL_LLM_LOGITS_ALL=true, as `.ci/run` starts it).
+    Short tweets, 2 examples: every label scored, none invalid, the route recorded, and the
+    echo check run (llama-cpp-python's echo is wrong: `auto` must fall back to generation)."""
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    argv = ["run", str(TASKS / "arabicstancex.yaml"), "--answer-mode", "loglikelihood",
+            "--model", f"openai:{MODEL}", "--base-url", str(BASE_URL), "--timeout", "120",
+            "--concurrency", "1", "--limit", "2", "--cache-dir", str(tmp_path / "cache")]
+    for folder in ("results", "rerun"):
+        assert main([*argv, "--results-dir", str(tmp_path / folder)]) == 0
+        [path] = (tmp_path / folder / "arabicstancex").rglob("*Z-*[0-9a-f].json")
+        report = json.loads(path.read_text("utf-8"))
+        rows = [json.loads(r) for r in
+                path.with_name(path.stem + ".examples.jsonl").read_text("utf-8").splitlines()]
+        assert report["metrics"]["invalid_rate"]["value"] == 0.0
+        assert report["metric_settings"]["stance"]["answer_mode"] == "loglikelihood"
+        assert report["model"]["loglikelihood"]["route"] in ("echo", "generation")
+        for row in rows:
+            scores = row["scores"]["label_scores"]
+            assert set(scores) == {"favor", "against", "none"}
+            assert all(isinstance(s["logprob"], float) and s["logprob"] <= 0
+                       for s in scores.values())
+    assert report["usage"]["cached_responses"] == 2  # the rerun made no call

@@ -48,7 +48,7 @@ CASES: list[tuple[str, str | None]] = [
     # free text with a single clear stance
     ("I think the tweet supports the target.", "favor"),
     ("The author clearly opposes the new law.", "against"),
-    ("The text is unrelated to the target.", "none"),
+    ("The text is unrelated to the target.", None),  # another scheme's word: task aliases
     ("يرفض الكاتب القرار بشدة", "against"),
     ("مع القرار لأنه يدعم الاقتصاد", "favor"),
     ("الكاتب يعارض هذا القرار", "against"),
@@ -62,8 +62,8 @@ CASES: list[tuple[str, str | None]] = [
     ("مع وضد", None),
     ("not against", None),
     ("غير معارض", None),
-    ("لا يؤيد", None),
-    ("The author doesn't support the policy", None),
+    ("لا يؤيد", "against"),  # a negated favor is against
+    ("The author doesn't support the policy", "against"),
     ("The author supports the fight against corruption", None),
     ("الكاتب يتحدث مع الوزير عن الميزانية", None),  # "مع" = "with", not a stance
     ("I cannot determine the stance.", None),

@@ -39,6 +39,8 @@ class Request:
     fields: Mapping[str, Any]  # the example's data fields (article, text, target, ...)
     generation: GenerationSettings = GenerationSettings()
     labels: tuple[str, ...] = ()  # stance label set, empty for summarization
+    answer_mode: str = "free_text"  # see harness.adapters.answer_modes
+    choices: Mapping[str, str] = field(default_factory=dict)  # label -> its verbalization
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,14 @@ class Adapter(abc.ABC):
     @abc.abstractmethod
     async def generate(self, request: Request) -> Response:
         """Answer one request. Raise `AdapterError` only for failures that doom every request."""
+
+    async def score_labels(self, request: Request) -> Response:
+        """Log-likelihood mode: each choice's log-probability as a continuation of the prompt
+        (`Response.metadata["label_scores"]`). Optional: adapters without it refuse the mode."""
+        from harness.errors import AdapterError
+
+        raise AdapterError(f"{self.adapter_name()} cannot score labels by log-likelihood "
+                           "(answer_mode loglikelihood needs a model with log-probabilities)")
 
     def describe(self) -> dict[str, Any]:
         """What the report records about this model: adapter, name, settings (no secrets)."""

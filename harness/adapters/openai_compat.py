@@ -17,6 +17,7 @@ from typing import Any
 import openai
 
 from harness.adapters.base import Request, Response, TaskContext
+from harness.adapters.answer_modes import SCHEMA_STYLES
 from harness.adapters.registry import register_adapter
 from harness.errors import AdapterError, InputError
 from harness.models.backend import (
@@ -87,10 +88,34 @@ def parse_completion_body(body: Any) -> Completion:
     usage = usage if isinstance(usage, dict) else {}
     prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
     metadata = {"finish_reason": choice.get("finish_reason"), "response_model": body.get("model")}
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    if isinstance(reasoning, str) and reasoning:
+        metadata["reasoning"] = reasoning
+    details = usage.get("completion_tokens_details")
+    if isinstance(details, dict) and isinstance(details.get("reasoning_tokens"), int):
+        metadata["reasoning_tokens"] = details["reasoning_tokens"]
     if message.get("refusal"):
         metadata["refusal"] = message["refusal"]
     return Completion(text or "", prompt if isinstance(prompt, int) else None,
                       completion if isinstance(completion, int) else None, metadata)
+
+
+def _parse_text_completion(content: str) -> Completion:
+    """Text, tokens and the choice's `logprobs` from a legacy completions body (or raise)."""
+    try:
+        body = json.loads(content)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedResponse(f"response is not JSON: {exc}") from None
+    choices = body.get("choices") if isinstance(body, dict) else None
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise MalformedResponse("response has no choices")
+    choice = choices[0]
+    usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    return Completion(str(choice.get("text") or ""), prompt if isinstance(prompt, int) else None,
+                      completion if isinstance(completion, int) else None,
+                      {"finish_reason": choice.get("finish_reason"),
+                       "logprobs": choice.get("logprobs")})
 
 
 def status_of(exc: BaseException) -> int | None:
@@ -128,8 +153,13 @@ class OpenAIBackend(Backend):
 
     def __init__(self, model: str, *, base_url: str | None = None,
                  api_key_env: str | None = None, timeout: float = 60.0,
-                 max_tokens_param: str = "max_tokens") -> None:
+                 max_tokens_param: str = "max_tokens",
+                 response_format: str = "json_schema") -> None:
         super().__init__(model)
+        if response_format not in SCHEMA_STYLES:
+            raise InputError(f"response_format is one of {', '.join(SCHEMA_STYLES)}",
+                             field="response_format")
+        self.schema_style = response_format
         if max_tokens_param not in ("max_tokens", "max_completion_tokens"):
             raise InputError("max_tokens_param is max_tokens or max_completion_tokens",
                              field="max_tokens_param")
@@ -155,7 +185,8 @@ class OpenAIBackend(Backend):
 
     def settings(self) -> dict[str, Any]:
         return {"model": self.model, "base_url": self.base_url, "api_key_env": self.api_key_env,
-                "timeout": self.timeout, "max_tokens_param": self.max_tokens_field}
+                "timeout": self.timeout, "max_tokens_param": self.max_tokens_field,
+                "response_format": self.schema_style}
 
     def client(self) -> openai.AsyncOpenAI:
         """The `openai` client (own retries off: the model layer retries)."""
@@ -179,8 +210,29 @@ class OpenAIBackend(Backend):
             raise TransientError(f"no complete answer within the {self.timeout:g} s deadline "
                                  "(timeout)") from None
         except openai.APIError as exc:
-            raise self.failure(exc) from None  # no chained traceback: it may hold the key
+            failure = self.failure(exc)  # no chained traceback: it may hold the key
+            if "response_format" in body and (status_of(exc) in (400, 422, 501) or (
+                    status_of(exc) == 500 and "response_format" in str(failure))):
+                other = next(s for s in SCHEMA_STYLES if s != self.schema_style)
+                raise FatalError(f"{self.base_url} rejected the request's response_format "
+                                 f"({self.schema_style}, sent because answer_mode is "
+                                 f"structured): try the model option response_format={other} "
+                                 f"or another answer mode ({failure})") from None
+            raise failure from None
         return _parse_completion(content)
+
+    async def complete_prompt(self, body: dict[str, Any]) -> Completion:
+        """A legacy text completion (`/completions`): log-likelihood mode's route."""
+        try:
+            content = await self.client().post("/completions", cast_to=str, body=body)
+        except openai.APIError as exc:
+            failure = self.failure(exc)
+            if status_of(exc) in (404, 405, 501):
+                raise FatalError(f"{self.base_url} has no /completions endpoint (legacy text "
+                                 "completions with logprobs), which answer_mode loglikelihood "
+                                 f"needs ({failure})") from None
+            raise failure from None
+        return _parse_text_completion(content)
 
     def failure(self, exc: openai.APIError) -> ModelError:
         """The layer's failure class for a client exception, its message redacted."""

@@ -57,6 +57,10 @@ class TaskKind:
         """The label set of a labelled kind (shown to adapters), () for free-text output."""
         return ()
 
+    def choices(self, spec: TaskSpec) -> dict[str, str]:
+        """Each label's verbalization (what a structured answer or a scored continuation says)."""
+        return {label: label for label in self.labels(spec)}
+
     def canonical_label(self, spec: TaskSpec, value: Any, where: Where) -> str:
         """A gold label as the label set names it (labelled kinds only)."""
         raise InputError(f"a {self.name} task has no labels", path=where[0], line=where[1])

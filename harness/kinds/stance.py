@@ -41,7 +41,7 @@ def gold_label(spec: TaskSpec, value: Any, where: Where) -> str:
 
 def answer_word(spec: TaskSpec, label: str) -> str:
     """How a prompt asks for a label: its first alias (e.g. the Arabic word), else the label."""
-    return (stance_settings(spec).aliases.get(label) or (label,))[0]
+    return stance_settings(spec).verbalizations()[label]
 
 
 class LabelledKind(TaskKind):
@@ -70,6 +70,9 @@ class LabelledKind(TaskKind):
     def record(self, example: Example) -> dict[str, Any]:
         return {**{name: example.fields[name] for name in self.fields if name != "label"},
                 GOLD_KEY: example.fields["label"]}
+
+    def choices(self, spec: TaskSpec) -> dict[str, str]:
+        return stance_settings(spec).verbalizations()
 
 
 @register_kind("stance")

@@ -52,6 +52,8 @@ class Item:
     id: str
     fields: Mapping[str, Any]
     prediction: str | None  # None: the model call failed (an errored example)
+    # log-likelihood mode: label -> {"logprob", "bytes", ...} instead of a text to read
+    label_scores: Mapping[str, Mapping[str, Any]] | None = None
 
 
 @dataclass
@@ -93,9 +95,12 @@ class Metric(abc.ABC):
     # left it out; families added later are hashed only when a task sets them.
     hashed_when_absent: ClassVar[bool] = False
     record_keys: ClassVar[tuple[str, ...]] = ()  # per-example scores also copied onto the record
+    # The task answer modes this family can score (harness.adapters.answer_modes).
+    answer_modes: ClassVar[frozenset[str]] = frozenset({"free_text"})
 
-    def __init__(self, settings: BaseModel | None = None) -> None:
+    def __init__(self, settings: BaseModel | None = None, answer_mode: str = "free_text") -> None:
         self.settings = settings if settings is not None else self.Settings()
+        self.answer_mode = answer_mode
 
     @classmethod
     def from_recorded(cls, recorded: Mapping[str, Any] | None) -> Metric:

@@ -26,8 +26,17 @@ def metric_from_report(report: Mapping[str, Any], name: str) -> Metric:
 
 def metrics_for(spec: TaskSpec) -> list[Metric]:
     """The task's metric families with its settings, in the order the task lists them."""
-    return [METRICS.get(name, field=f"metrics.{name}")(spec.metric_settings(name))
-            for name in spec.metric_names()]
+    from harness.errors import InputError
+
+    metrics = []
+    for name in spec.metric_names():
+        cls = METRICS.get(name, field=f"metrics.{name}")
+        if spec.answer_mode not in cls.answer_modes:
+            raise InputError(f"metric {name} cannot score answer_mode {spec.answer_mode} "
+                             f"(it scores: {', '.join(sorted(cls.answer_modes))})",
+                             field="answer_mode")
+        metrics.append(cls(spec.metric_settings(name), answer_mode=spec.answer_mode))
+    return metrics
 
 
 def metrics_from_report(report: Mapping[str, Any]) -> list[Metric]:

@@ -16,6 +16,7 @@ import abc
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from harness.adapters.answer_modes import STRUCTURED, response_format
 from harness.adapters.base import Request
 from harness.errors import InputError, ModelError
 
@@ -76,6 +77,8 @@ class Backend(abc.ABC):
     kinds: ClassVar[frozenset[str]] = frozenset({"summarization", "stance"})
     # The request body's name for the completion budget (some APIs want max_completion_tokens).
     max_tokens_field: str = "max_tokens"
+    # How structured mode asks for JSON (harness.adapters.answer_modes.SCHEMA_STYLES).
+    schema_style: str = "json_schema"
 
     def __init__(self, model: str) -> None:
         self.model = model
@@ -101,11 +104,19 @@ class Backend(abc.ABC):
             body["seed"] = gen.seed
         if gen.stop:
             body["stop"] = list(gen.stop)
+        if request.answer_mode == STRUCTURED:
+            body["response_format"] = response_format(request.choices, self.schema_style)
         return body
 
     @abc.abstractmethod
     async def complete(self, body: dict[str, Any]) -> Completion:
         """Make one call; raise a `ModelError` subclass to say how a failure should be handled."""
+
+    async def complete_prompt(self, body: dict[str, Any]) -> Completion:
+        """Optional: a legacy text completion (``prompt``, ``echo``, ``logprobs``) with the
+        choice's ``logprobs`` in ``metadata["logprobs"]``; log-likelihood mode needs it."""
+        raise FatalError(f"{self.endpoint or type(self).__name__} has no text-completion route "
+                         "with log-probabilities (answer_mode loglikelihood needs one)")
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections; called once after the last request."""

@@ -32,11 +32,14 @@ from harness.models.backend import (
 )
 from harness.models.cache import CachedAnswer, ResponseCache, cache_key
 from harness.models.pricing import Price, PriceTable, load_prices, parse_price
+from harness.models.reasoning import join_reasoning, split_reasoning
 from harness.models.retry import BackoffWait, RateGate
 
 # Options every backend adapter takes; the rest of a spec's options go to the backend.
 LAYER_OPTIONS = ("rpm", "max_attempts", "backoff", "max_backoff", "max_concurrency", "cache",
                  "cache_dir", "refresh", "price", "prices")
+# The adapter option choosing the log-likelihood route (harness.models.loglikelihood.ROUTES).
+LL_ROUTE_OPTION = "logprobs_route"
 # This many rejected requests before any success means the settings are wrong.
 REJECTIONS_BEFORE_ABORT = 3
 MODEL_FAILURES: tuple[type[BaseException], ...] = (ModelError, *TRANSPORT_ERRORS)
@@ -92,12 +95,16 @@ class ModelClient:
                                  else {"input": self.price.input, "output": self.price.output}),
         }
 
-    def cache_key(self, body: dict[str, Any]) -> str:
-        return cache_key(self.backend.endpoint, body)
+    def cache_key(self, body: dict[str, Any], route: str = "chat") -> str:
+        endpoint = self.backend.endpoint if route == "chat" else f"{self.backend.endpoint}#{route}"
+        return cache_key(endpoint, body)
 
-    async def complete(self, body: dict[str, Any]) -> Response:
-        """The cached answer, else a fresh one (retried); an errored Response if it failed."""
-        key = self.cache_key(body)
+    async def complete(self, body: dict[str, Any], route: str = "chat") -> Response:
+        """The cached answer, else a fresh one (retried); an errored Response if it failed.
+
+        ``route`` "prompt" makes a text completion (`Backend.complete_prompt`) instead of a chat.
+        """
+        key = self.cache_key(body, route)
         cache = self._response_cache()
         started = time.perf_counter()
         if cache is not None and not self.refresh:
@@ -153,7 +160,7 @@ class ModelClient:
             retry=retry_if_exception(_transient), before=count, before_sleep=before_sleep,
         )
         try:
-            answer: CachedAnswer = await retrying(self._call_once, body)
+            answer: CachedAnswer = await retrying(self._call_once, body, route)
         except MODEL_FAILURES as exc:
             return self._failed(exc, attempts, time.perf_counter() - started)
         self._successes += 1
@@ -163,11 +170,12 @@ class ModelClient:
         response.metadata["wall_s"] = round(time.perf_counter() - started, 6)
         return response
 
-    async def _call_once(self, body: dict[str, Any]) -> CachedAnswer:
+    async def _call_once(self, body: dict[str, Any], route: str = "chat") -> CachedAnswer:
         async with self._slot():
             await self._gate.wait()
             started = time.perf_counter()
-            done = await self.backend.complete(body)
+            call = self.backend.complete_prompt if route == "prompt" else self.backend.complete
+            done = await call(body)
             latency = time.perf_counter() - started
         return CachedAnswer(done.text, done.prompt_tokens, done.completion_tokens, latency,
                             dict(done.metadata))
@@ -202,11 +210,15 @@ class ModelClient:
     def _response(self, answer: CachedAnswer, *, cached: bool, attempts: int) -> Response:
         price = self.price_for(answer)
         cost = price.cost(answer.prompt_tokens, answer.completion_tokens) if price else None
+        text, thinking = split_reasoning(answer.text)  # thinking is kept, never scored
+        metadata = {**answer.metadata, "cost_usd": None if cost is None else round(cost, 10)}
+        reasoning = join_reasoning(answer.metadata.get("reasoning"), thinking)
+        if reasoning is not None:
+            metadata["reasoning"] = reasoning
         return Response(
-            text=answer.text, latency_s=answer.latency_s, prompt_tokens=answer.prompt_tokens,
+            text=text, latency_s=answer.latency_s, prompt_tokens=answer.prompt_tokens,
             completion_tokens=answer.completion_tokens, cached=cached, attempts=attempts,
-            metadata={**answer.metadata,
-                      "cost_usd": None if cost is None else round(cost, 10)},
+            metadata=metadata,
         )
 
     def _failed(self, exc: BaseException, attempts: int, elapsed: float) -> Response:
@@ -255,19 +267,23 @@ class BackendAdapter(Adapter):
             raise InputError(f"{self.adapter_name()}: unknown option(s) {', '.join(unknown)}",
                              field=unknown[0])
         layer = {k: options.pop(k) for k in LAYER_OPTIONS if k in options}
+        route = str(options.pop(LL_ROUTE_OPTION, "auto"))
         model = str(options.pop("model", None) or name or "")
         if not model:
             raise InputError(f"{self.adapter_name()} needs a model name: "
                              f"{self.adapter_name()}:MODEL", field="model")
         self.backend = self.backend_class(model, **options)
         self.client = ModelClient(self.backend, **layer)
+        from harness.models.loglikelihood import LabelScorer
+
+        self.scorer = LabelScorer(self.client, route)
         super().__init__(name, **{**self.backend.settings(), **self.client.settings()})
 
     @classmethod
     def accepted_options(cls) -> frozenset[str]:
         """Option names a spec may give: the layer's plus the backend constructor's."""
         params = inspect.signature(cls.backend_class).parameters
-        return frozenset(LAYER_OPTIONS) | {name for name, p in params.items()
+        return frozenset((*LAYER_OPTIONS, LL_ROUTE_OPTION)) | {name for name, p in params.items()
                                            if p.kind is not p.VAR_KEYWORD}
 
     @classmethod
@@ -283,6 +299,18 @@ class BackendAdapter(Adapter):
 
     async def generate(self, request: Request) -> Response:
         return await self.client.complete(self.request_body(request))
+
+    async def score_labels(self, request: Request) -> Response:
+        return await self.scorer.score(request)
+
+    def describe(self) -> dict[str, Any]:
+        """Also which log-likelihood route scored the run, and the echo check, once decided."""
+        out = super().describe()
+        if self.scorer.route is not None:
+            out["loglikelihood"] = {"route": self.scorer.route,
+                                    "requested": self.scorer.requested,
+                                    "echo_check": self.scorer.echo_check}
+        return out
 
     async def aclose(self) -> None:
         try:

@@ -55,6 +55,7 @@ def _usage(responses: Sequence[Response]) -> dict[str, Any]:
         "cost_usd_uncached": (cost(paid) if priced else None) if paid else 0.0,
         "prompt_tokens": total([r.prompt_tokens for r in responses]),
         "completion_tokens": total([r.completion_tokens for r in responses]),
+        "reasoning_tokens": total([r.metadata.get("reasoning_tokens") for r in responses]),
         "cached_responses": sum(r.cached for r in responses),
         "attempts": sum(r.attempts for r in responses),
         "latency_s_total": round(sum(latencies), 6),
@@ -67,6 +68,14 @@ def _usage(responses: Sequence[Response]) -> dict[str, Any]:
             "cost_usd": usage["cost_usd"], "latency_s_total": round(sum(first), 6),
             "latency_s_median": round(first[len(first) // 2], 6)}
     return usage
+
+
+def _finish_reasons(responses: Sequence[Response]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in responses:
+        reason = str(r.metadata.get("finish_reason") or "unknown")
+        counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def build_report(
@@ -112,6 +121,9 @@ def build_report(
             "n_scored": scores.n_answered,
             "n_errors": errors,
             "error_rate": errors / n if n else 0.0,
+            # answers cut off at max_tokens (finish_reason "length"), and every reason's count
+            "n_truncated": sum(r.metadata.get("finish_reason") == "length" for r in responses),
+            "finish_reasons": _finish_reasons(responses),
         },
         "usage": _usage(responses),
         "metrics": scores.values,

@@ -91,6 +91,10 @@ class Task:
         return load_train_labels(self.spec, self.path,
                                  allow_outside=self.allow_outside_data)
 
+    def with_answer_mode(self, mode: str) -> Task:
+        """The same task and examples, answered in `mode` (a different task identity)."""
+        return Task(self.spec.with_answer_mode(mode), self.path, self.examples)
+
     def subset(self, ids: Sequence[str]) -> Task:
         wanted = set(ids)
         return Task(self.spec, self.path, tuple(e for e in self.examples if e.id in wanted),

@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import to_jsonable_python
 
+from harness.adapters.answer_modes import FREE_TEXT, AnswerMode
 from harness.adapters.base import GenerationSettings
 from harness.errors import InputError
 from harness.jsonio import content_hash
@@ -190,8 +191,10 @@ class TaskSpec(_Strict):
     generation: GenerationSpec = GenerationSpec()
     fewshot: FewShotSpec | None = None
     metrics: dict[str, Any] = Field(default_factory=dict, validate_default=True)
+    # How a labelled task's answer is asked for and read (harness.adapters.answer_modes).
+    answer_mode: AnswerMode = FREE_TEXT
 
-    hashed_when_set: ClassVar[frozenset[str]] = frozenset({"fewshot"})
+    hashed_when_set: ClassVar[frozenset[str]] = frozenset({"fewshot", "answer_mode"})
 
     _check_metrics = field_validator("metrics", mode="before")(_metric_sections)
 
@@ -216,6 +219,9 @@ class TaskSpec(_Strict):
             if missing:
                 raise ValueError(f"metrics.{name} does not apply to a {self.kind} task "
                                  f"(it needs the fields {', '.join(missing)})")
+        if self.answer_mode != FREE_TEXT and self.task_kind.label_field is None:
+            raise ValueError(f"answer_mode {self.answer_mode} needs a labelled task kind; "
+                             f"a {self.kind} task answers in free text")
         unknown = sorted(set(self.data.fields) - set(fields))
         if unknown:
             raise ValueError(
@@ -266,6 +272,14 @@ class TaskSpec(_Strict):
         absent = {n: None for n, cls in METRICS.available().items() if cls.hashed_when_absent}
         dump["metrics"] = {**absent, **dump["metrics"]}
         return content_hash(dump)
+
+    def with_answer_mode(self, mode: str) -> TaskSpec:
+        """This task in another answer mode (`--answer-mode`), validated like the file."""
+        try:
+            return TaskSpec.model_validate({**self.model_dump(), "answer_mode": mode})
+        except ValidationError as exc:
+            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise InputError(f"{self.name}: {message}", field="--answer-mode") from None
 
     def prompt_hash(self) -> str:
         return content_hash(self.prompt.model_dump(mode="json"))

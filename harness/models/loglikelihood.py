@@ -1,0 +1,244 @@
+"""Log-likelihood choice: each label's verbalization scored as a continuation of the prompt.
+
+Two routes, both legacy text completions (``/completions``) through the model layer, so every
+request is cached and retried like a chat call:
+
+- ``echo``: one request per label, prompt + continuation with ``echo`` and ``logprobs``; the
+  continuation's prompt log-probabilities are summed (what vLLM computes correctly).
+- ``generation``: teacher forcing with generation-time log-probabilities: ``max_tokens`` 1 and
+  ``logprobs`` k (the top-k next tokens), first after the prompt (one request shared by every
+  label), then after each distinct prefix of the labels read so far, so labels sharing a
+  prefix share requests. When a label's next piece is not among the top k, its step counts
+  the least top-k value or the probability mass left outside the top k, whichever is lower:
+  an upper bound on the true value, marked ``bounded`` on that label and counted in the report.
+
+The prompt is the chat messages' contents joined by blank lines (no chat template: the raw
+text a base model continues). Servers are not trusted: at the first request ``auto`` and
+``echo`` compare the echoed log-probability of the prompt's last token with the generation-time
+one; if they disagree (llama-cpp-python 0.3.36 echoes values near log(1/vocab)) ``echo`` is
+refused with an error and ``auto`` uses ``generation``. The check echoes only the prompt's
+first `CHECK_CHARS` characters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from harness.adapters.base import Request, Response
+from harness.errors import AdapterError
+
+if TYPE_CHECKING:
+    from harness.models.layer import ModelClient
+
+ROUTES = ("auto", "echo", "generation")
+TOP_K = 20  # OpenAI's maximum for top log-probabilities
+CHECK_CHARS = 160  # the echo check runs on the prompt's start
+CHECK_TOKENS = 4  # prompt tokens tried, latest first, for one in the generation-time top k
+ECHO_TOLERANCE = 0.05  # nats between an echoed and a generation-time value of one token
+
+
+def prompt_text(messages: Sequence[Mapping[str, str]]) -> str:
+    """The raw text a continuation is scored after."""
+    return "\n\n".join(str(m.get("content", "")) for m in messages) + "\n"
+
+
+class LabelScorer:
+    """Scores a request's choices on one client; decides and remembers the route."""
+
+    def __init__(self, client: ModelClient, route: str = "auto", top_k: int = TOP_K) -> None:
+        """``route``: auto (echo if the server's echo passes the check, else generation),
+        echo (refused if the check fails) or generation."""
+        if route not in ROUTES:
+            from harness.errors import InputError
+
+            raise InputError(f"must be one of {', '.join(ROUTES)}, got {route!r}",
+                             field="logprobs_route")
+        self.client = client
+        self.requested = route
+        self.top_k = top_k
+        self.route: str | None = None  # decided at the first request
+        self.echo_check: dict[str, Any] | None = None
+        self._decided = asyncio.Lock()
+        self.calls = 0
+
+    @property
+    def where(self) -> str:
+        """The endpoint named in errors."""
+        return f"{self.client.backend.endpoint or type(self.client.backend).__name__}/completions"
+
+    async def _call(self, prompt: str, *, echo: bool, top: int) -> tuple[Response, dict[str, Any]]:
+        body = {"model": self.client.backend.model, "prompt": prompt, "max_tokens": 1,
+                "temperature": 0.0, "logprobs": top, "echo": echo}
+        response = await self.client.complete(body, route="prompt")
+        self.calls += not response.cached
+        if response.error:
+            return response, {}
+        logprobs = response.metadata.get("logprobs")
+        if not isinstance(logprobs, dict) or not logprobs.get("token_logprobs"):
+            raise AdapterError(f"{self.where} returned no log-probabilities (the answer has no "
+                               "`logprobs.token_logprobs`): log-likelihood mode needs a server "
+                               "that returns them (llama.cpp: LOCAL_LLM_LOGITS_ALL=true)")
+        if not echo and not logprobs.get("top_logprobs"):
+            raise AdapterError(f"{self.where} returned no top log-probabilities "
+                               "(`logprobs.top_logprobs`): the generation route needs them")
+        return response, logprobs
+
+    async def _decide(self, prompt: str) -> None:
+        """First request: does the echoed last prompt token match its generation-time value?"""
+        async with self._decided:
+            if self.route is not None:
+                return
+            if self.requested == "generation":
+                self.route = "generation"
+                return
+            # a short probe: echoing a long prompt is slow on some servers (llama-cpp-python
+            # ranks the whole vocabulary for every echoed token, in Python)
+            prompt = prompt[:CHECK_CHARS]
+            response, echoed = await self._call(prompt, echo=True, top=1)
+            if response.error:
+                raise AdapterError(f"{self.where}: {response.error}")
+            offsets, values = echoed.get("text_offset") or [], echoed["token_logprobs"]
+            tokens = echoed.get("tokens") or []
+            # the prompt's last whole tokens (a byte fragment's text is "": not comparable),
+            # latest first, until one is among the generation-time top k
+            candidates = [i for i, o in enumerate(offsets) if o < len(prompt)
+                          and 0 < i < len(values) and values[i] is not None
+                          and str(tokens[i]).strip()][-CHECK_TOKENS:][::-1]
+            if not candidates:
+                raise AdapterError(f"{self.where} echoed no prompt log-probabilities")
+            for i in candidates:
+                token, value = str(tokens[i]), float(values[i])
+                response, generated = await self._call(prompt[: offsets[i]], echo=False,
+                                                       top=self.top_k)
+                if response.error:
+                    raise AdapterError(f"{self.where}: {response.error}")
+                expected = dict(generated["top_logprobs"][0] or {}).get(token)
+                if expected is not None:
+                    break
+            agree = expected is not None and abs(value - expected) <= ECHO_TOLERANCE
+            self.echo_check = {"token": token, "echoed": value, "generated": expected,
+                               "agree": agree}
+            if agree:
+                self.route = "echo"
+                return
+            seen = (f"absent from the top {self.top_k}" if expected is None
+                    else f"{expected:.4f}")
+            message = (f"{self.where}: echoed prompt log-probabilities disagree with "
+                       f"generation-time ones (last prompt token {token!r}: echoed {value:.4f}, "
+                       f"generated {seen})")
+            if self.requested == "echo":
+                raise AdapterError(message + ": refusing the echo route; use "
+                                   "logprobs_route=generation")
+            self.route = "generation"
+
+    async def score(self, request: Request) -> Response:
+        prompt = prompt_text(request.messages)
+        if self.route is None:
+            await self._decide(prompt)
+        responses: list[Response] = []
+        try:
+            if self.route == "echo":
+                scores = await self._by_echo(prompt, request.choices, responses)
+            else:
+                scores = await self._by_generation(prompt, request.choices, responses)
+        except _Failed as failed:
+            return Response(text="", error=failed.message, attempts=failed.attempts)
+        return Response(
+            text="", latency_s=sum(r.latency_s for r in responses),
+            prompt_tokens=_total([r.prompt_tokens for r in responses]),
+            completion_tokens=_total([r.completion_tokens for r in responses]),
+            cached=all(r.cached for r in responses), attempts=sum(r.attempts for r in responses),
+            metadata={"label_scores": scores, "loglikelihood_route": self.route,
+                      "requests": len(responses), "finish_reason": "scored",
+                      "cost_usd": _cost(responses)})
+
+    async def _checked(self, prompt: str, *, echo: bool, top: int,
+                       responses: list[Response]) -> dict[str, Any]:
+        response, logprobs = await self._call(prompt, echo=echo, top=top)
+        responses.append(response)
+        if response.error:
+            raise _Failed(response.error, response.attempts)
+        return logprobs
+
+    async def _by_echo(self, prompt: str, choices: Mapping[str, str],
+                       responses: list[Response]) -> dict[str, dict[str, Any]]:
+        async def one(continuation: str) -> dict[str, Any]:
+            full = prompt + continuation
+            got = await self._checked(full, echo=True, top=1, responses=responses)
+            offsets, values = got.get("text_offset") or [], got["token_logprobs"]
+            ends = [*offsets[1:], len(full)]
+            picked = [v for o, e, v in zip(offsets, ends, values, strict=False)
+                      if (o >= len(prompt) or e > len(prompt)) and o < len(full)]
+            if not picked or any(v is None for v in picked):
+                raise AdapterError(f"{self.where} echoed no log-probabilities for the "
+                                   f"continuation {continuation!r}")
+            return _label(sum(float(v) for v in picked), continuation, len(picked), False)
+
+        done = await asyncio.gather(*(one(c) for c in choices.values()))
+        return dict(zip(choices, done, strict=True))
+
+    async def _by_generation(self, prompt: str, choices: Mapping[str, str],
+                             responses: list[Response]) -> dict[str, dict[str, Any]]:
+        state = {label: {"read": 0, "logprob": 0.0, "tokens": 0, "bounded": False}
+                 for label in choices}
+        open_labels = [label for label, text in choices.items() if text]
+        while open_labels:
+            prefixes = sorted({choices[label][: int(state[label]["read"])]
+                               for label in open_labels})
+            tops = await asyncio.gather(*(self._checked(prompt + p, echo=False, top=self.top_k,
+                                                        responses=responses) for p in prefixes))
+            top_of = {p: dict(t["top_logprobs"][0] or {}) for p, t in zip(prefixes, tops,
+                                                                         strict=True)}
+            still = []
+            for label in open_labels:
+                s, text = state[label], choices[label]
+                read = int(s["read"])
+                top = top_of[text[:read]]
+                pieces = [t for t in top if t and text[read:].startswith(t)]
+                s["tokens"] = int(s["tokens"]) + 1
+                if not pieces:  # the next piece is outside the top k: bound it and stop
+                    s["logprob"] = float(s["logprob"]) + _outside(top)
+                    s["bounded"] = True
+                    continue
+                piece = max(pieces, key=len)
+                s["logprob"] = float(s["logprob"]) + float(top[piece])
+                s["read"] = read + len(piece)
+                if int(s["read"]) < len(text):
+                    still.append(label)
+            open_labels = still
+        return {label: _label(float(s["logprob"]), choices[label], int(s["tokens"]),
+                              bool(s["bounded"])) for label, s in state.items()}
+
+
+class _Failed(Exception):
+    def __init__(self, message: str, attempts: int) -> None:
+        super().__init__(message)
+        self.message, self.attempts = message, attempts
+
+
+def _outside(top: Mapping[str, float]) -> float:
+    """An upper bound on a token outside the top k: below its least value and the mass left."""
+    values = [float(v) for v in top.values()]
+    left = 1.0 - sum(math.exp(v) for v in values)
+    bounds = [min(values)] if values else [0.0]
+    if left > 0:
+        bounds.append(math.log(left))
+    return min(bounds)
+
+
+def _label(logprob: float, continuation: str, tokens: int, bounded: bool) -> dict[str, Any]:
+    return {"logprob": logprob, "bytes": len(continuation.encode("utf-8")), "tokens": tokens,
+            "bounded": bounded}
+
+
+def _total(values: list[int | None]) -> int | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def _cost(responses: list[Response]) -> float | None:
+    costs = [r.metadata.get("cost_usd") for r in responses]
+    return None if not costs or None in costs else round(sum(costs), 10)  # type: ignore[arg-type]

@@ -1,0 +1,144 @@
+"""Log-likelihood choice against a fake server with scripted log-probabilities: exact values by
+both routes, prefix sharing, the echo check refusing a server whose echo is wrong, bounded
+labels outside the top k, clear errors when log-probabilities are missing, cached reruns."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_openai_server import FakeOpenAIServer
+from helpers import STANCE_ROWS, stance_spec, write_jsonl, write_task
+
+from harness.adapters.openai_compat import OpenAIAdapter
+from harness.errors import AdapterError
+from harness.models.loglikelihood import _outside
+from harness.reports.store import read_examples
+from harness.runner import RunResult, run_task
+from harness.tasks.loader import load_task
+
+# A character-level "model": the next character's log-probability, whatever came before.
+LP = {"م": -0.5, "ؤ": -1.25, "ي": -0.25, "د": -0.75, "ع": -2.0, "ا": -0.5, "ر": -1.0,
+      "ض": -1.5, "ح": -1.75, "ة": -3.0}
+CHOICES = {"favor": "مؤيد", "against": "معارض", "none": "محايد"}
+EXPECTED = {label: sum(LP[c] for c in text) for label, text in CHOICES.items()}
+ALIASES = {label: [text] for label, text in CHOICES.items()}
+
+
+def lm(text: str) -> dict[str, float]:
+    return dict(LP)
+
+
+def run(tmp_path: Path, server: FakeOpenAIServer, route: str = "auto", top_k: int | None = None,
+        cache: bool = True) -> RunResult:
+    write_jsonl(tmp_path / "data.jsonl", STANCE_ROWS)
+    spec = stance_spec(answer_mode="loglikelihood",
+                       metrics={"stance": {"labels": ["favor", "against", "none"],
+                                           "aliases": ALIASES}})
+    task = load_task(write_task(tmp_path, spec))
+    adapter = OpenAIAdapter("fake", base_url=server.base_url, logprobs_route=route,
+                            cache=cache, cache_dir=str(tmp_path / "cache"), max_attempts=1)
+    if top_k is not None:
+        adapter.scorer.top_k = top_k
+
+    async def go() -> RunResult:
+        try:
+            return await run_task(task, adapter, results_dir=tmp_path / "runs", concurrency=1)
+        finally:
+            await adapter.aclose()
+
+    return asyncio.run(go())
+
+
+def label_scores(result: RunResult) -> dict[str, dict[str, Any]]:
+    assert result.report_path is not None
+    records = read_examples(result.report_path, result.report)
+    return {r["id"]: r["scores"]["label_scores"] for r in records}
+
+
+@pytest.mark.parametrize("route", ["echo", "generation", "auto"])
+def test_exact_label_log_probabilities_by_both_routes(
+        tmp_path: Path, fake_openai: Callable[..., FakeOpenAIServer], route: str) -> None:
+    server = fake_openai(lm=lm)
+    result = run(tmp_path, server, route)
+    used = "generation" if route == "generation" else "echo"
+    assert result.report["model"]["loglikelihood"]["route"] == used
+    for scores in label_scores(result).values():
+        for label, text in CHOICES.items():
+            assert scores[label]["logprob"] == pytest.approx(EXPECTED[label], abs=1e-12)
+            assert scores[label]["bytes"] == len(text.encode())
+            assert scores[label]["bounded"] is False
+    report = result.report
+    # favor has the highest log-likelihood (-2.75) and the highest per byte
+    assert report["metrics"]["accuracy"]["value"] == pytest.approx(1 / 3)
+    assert report["metrics"]["accuracy_norm"]["value"] == pytest.approx(1 / 3)
+    assert {"macro_f1", "macro_f1_norm", "f_avg", "f_avg_norm"} <= set(report["metrics"])
+    assert report["metrics"]["invalid_rate"]["value"] == 0.0
+    assert report["metric_settings"]["stance"]["answer_mode"] == "loglikelihood"
+    # requests: echo = one per label (+ 2 for the check); generation shares prefixes:
+    # "", "م", 3 x 2nd and 3rd letters, 2 x 4th = 10 per example whatever the label count
+    per_example = 3 if used == "echo" else 10
+    check = 2 if route in ("echo", "auto") else 0
+    assert len(server.state.completions) == per_example * 3 + check
+
+
+def test_a_wrong_echo_is_refused_or_avoided(
+        tmp_path: Path, fake_openai: Callable[..., FakeOpenAIServer]) -> None:
+    server = fake_openai(lm=lm, wrong_echo=-11.5)
+    with pytest.raises(AdapterError, match=r"echoed prompt log-probabilities disagree.*"
+                                           r"logprobs_route=generation"):
+        run(tmp_path / "a", server, "echo")
+    result = run(tmp_path / "b", server, "auto")
+    info = result.report["model"]["loglikelihood"]
+    assert info["route"] == "generation" and info["echo_check"]["agree"] is False
+    assert info["echo_check"]["echoed"] == -11.5
+    for scores in label_scores(result).values():
+        assert scores["against"]["logprob"] == pytest.approx(EXPECTED["against"], abs=1e-12)
+
+
+def test_labels_outside_the_top_k_are_bounded_and_counted(
+        tmp_path: Path, fake_openai: Callable[..., FakeOpenAIServer]) -> None:
+    server = fake_openai(lm=lm)
+    result = run(tmp_path, server, "generation", top_k=3)  # top 3: ي, م, ا
+    top3 = {"ي": -0.25, "م": -0.5, "ا": -0.5}  # their mass exceeds 1 here: the least value
+    bound = -0.5
+    assert _outside(top3) == bound
+    assert _outside({"a": math.log(0.5), "b": math.log(0.25)}) == pytest.approx(math.log(0.25))
+    assert _outside({"a": math.log(0.5), "b": math.log(0.45)}) == pytest.approx(math.log(0.05))
+    for scores in label_scores(result).values():
+        # م is in the top 3, ؤ / ع / ح are not: one forced step, then the bound
+        for label in CHOICES:
+            assert scores[label]["bounded"] is True
+            assert scores[label]["logprob"] == pytest.approx(LP["م"] + bound, abs=1e-12)
+    assert result.report["details"]["loglikelihood"] == {
+        "n_bounded_labels": 9, "n_examples_bounded": 3, "invalid": 0}
+
+
+def test_a_server_without_log_probabilities_fails_at_the_first_request(
+        tmp_path: Path, fake_openai: Callable[..., FakeOpenAIServer]) -> None:
+    server = fake_openai(lm=lm, no_logprobs=True)
+    with pytest.raises(AdapterError, match=r"/completions returned no log-probabilities"):
+        run(tmp_path, server, "generation")
+    assert len(server.state.completions) == 1
+
+
+def test_a_chat_only_server_is_named(
+        tmp_path: Path, fake_openai: Callable[..., FakeOpenAIServer]) -> None:
+    server = fake_openai()  # no /v1/completions
+    with pytest.raises(AdapterError, match=r"has no /completions endpoint"):
+        run(tmp_path, server, "generation")
+
+
+def test_a_cached_rerun_makes_no_call(
+        tmp_path: Path, fake_openai: Callable[..., FakeOpenAIServer]) -> None:
+    server = fake_openai(lm=lm)
+    first = run(tmp_path, server, "auto")
+    calls = len(server.state.completions)
+    second = run(tmp_path, server, "auto")
+    assert len(server.state.completions) == calls
+    assert second.report["usage"]["cached_responses"] == 3
+    assert label_scores(first) == label_scores(second)
