@@ -16,8 +16,8 @@ from typing import Any
 
 import openai
 
-from harness.adapters.base import Request, Response, TaskContext
 from harness.adapters.answer_modes import SCHEMA_STYLES
+from harness.adapters.base import Request, Response, TaskContext
 from harness.adapters.registry import register_adapter
 from harness.errors import AdapterError, InputError
 from harness.models.backend import (

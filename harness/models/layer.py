@@ -116,7 +116,7 @@ class ModelClient:
                 response.latency_s = time.perf_counter() - started
                 return response
         try:
-            response = await self._fetch(body, key, cache)  # a stored answer drops the claim
+            response = await self._fetch(body, key, cache, route)  # storing drops the claim
         except BaseException:
             if cache is not None:
                 cache.release(key)  # Ctrl-C, or a failure that stops the run
@@ -141,8 +141,8 @@ class ModelClient:
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.5)
 
-    async def _fetch(self, body: dict[str, Any], key: str,
-                     cache: ResponseCache | None) -> Response:
+    async def _fetch(self, body: dict[str, Any], key: str, cache: ResponseCache | None,
+                     route: str = "chat") -> Response:
         started = time.perf_counter()
         attempts = 0
 

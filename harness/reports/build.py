@@ -34,7 +34,7 @@ def metric_settings(task: Task, metrics: Sequence[Metric]) -> dict[str, Any]:
     return settings
 
 
-def _usage(responses: Sequence[Response]) -> dict[str, Any]:
+def run_usage(responses: Sequence[Response]) -> dict[str, Any]:
     """This run's tokens, cost and latency; a re-run answered from the cache also gets the
     original calls' latency and cost under `as_first_answered`."""
     def total(values: list[int | None]) -> int | None:
@@ -70,6 +70,21 @@ def _usage(responses: Sequence[Response]) -> dict[str, Any]:
     return usage
 
 
+def run_summary(responses: Sequence[Response], n_answered: int) -> dict[str, Any]:
+    """Counts of examples, answered, errored, and answers cut off at max_tokens."""
+    n = len(responses)
+    errors = sum(r.error is not None for r in responses)
+    return {
+        "n_examples": n,
+        "n_scored": n_answered,
+        "n_errors": errors,
+        "error_rate": errors / n if n else 0.0,
+        # answers cut off at max_tokens (finish_reason "length"), and every reason's count
+        "n_truncated": sum(r.metadata.get("finish_reason") == "length" for r in responses),
+        "finish_reasons": _finish_reasons(responses),
+    }
+
+
 def _finish_reasons(responses: Sequence[Response]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for r in responses:
@@ -91,8 +106,6 @@ def build_report(
     started_at: datetime,
     finished_at: datetime,
 ) -> dict[str, Any]:
-    n = len(responses)
-    errors = sum(r.error is not None for r in responses)
     return {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
@@ -116,16 +129,8 @@ def build_report(
         "selection": selection,
         "started_at": started_at.isoformat(),
         "finished_at": finished_at.isoformat(),
-        "summary": {
-            "n_examples": n,
-            "n_scored": scores.n_answered,
-            "n_errors": errors,
-            "error_rate": errors / n if n else 0.0,
-            # answers cut off at max_tokens (finish_reason "length"), and every reason's count
-            "n_truncated": sum(r.metadata.get("finish_reason") == "length" for r in responses),
-            "finish_reasons": _finish_reasons(responses),
-        },
-        "usage": _usage(responses),
+        "summary": run_summary(responses, scores.n_answered),
+        "usage": run_usage(responses),
         "metrics": scores.values,
         "metrics_answered": scores.answered,
         "metric_info": scores.info,

@@ -19,7 +19,7 @@ from harness.adapters.base import Response
 from harness.errors import InputError
 from harness.metrics.base import Item
 from harness.metrics.registry import metrics_for
-from harness.reports.build import _usage
+from harness.reports.build import run_summary, run_usage
 from harness.reports.store import new_run_id, read_examples, read_report
 from harness.scoring.task_scores import aggregate
 
@@ -106,7 +106,8 @@ def _response(record: Mapping[str, Any]) -> Response:
                     completion_tokens=record.get("completion_tokens"),
                     cached=bool(record.get("cached")), error=record.get("error"),
                     attempts=int(record.get("attempts") or 0),
-                    metadata={} if cost is None else {"cost_usd": cost})
+                    metadata={"finish_reason": record.get("finish_reason"),
+                              **({} if cost is None else {"cost_usd": cost})})
 
 
 def merge_reports(paths: Sequence[Path], task_path: Path | None = None
@@ -138,16 +139,14 @@ def merge_reports(paths: Sequence[Path], task_path: Path | None = None
     run = aggregate(metrics, records, task.spec.bootstrap.config(), items, scores,
                     task.spec.group_by)
     responses = [_response(r) for r in records]
-    errors = sum(r.error is not None for r in responses)
     report = {key: value for key, value in first.items() if key != "examples_file"}
     report.update(
         run_id=new_run_id(datetime.now(UTC)),
         selection=selection.describe(chosen, len(task.examples)),
         started_at=min(r["started_at"] for r in reports),
         finished_at=max(r["finished_at"] for r in reports),
-        summary={"n_examples": len(records), "n_scored": run.n_answered, "n_errors": errors,
-                 "error_rate": errors / len(records) if records else 0.0},
-        usage=_usage(responses), metrics=run.values, metrics_answered=run.answered,
+        summary=run_summary(responses, run.n_answered),
+        usage=run_usage(responses), metrics=run.values, metrics_answered=run.answered,
         metric_info=run.info, details=run.details,
         **({"groups": run.groups} if run.groups else {}),
         merged_from=[{"run_id": r["run_id"], "shard": r["selection"]["shard"]["index"]}
