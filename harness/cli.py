@@ -58,6 +58,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                      help="exit 1 when a run's share of errored examples exceeds this "
                           "(default 0: any errored example fails the run; reports are written)")
     add_api_arguments(run)
+    from harness.cli_judge import add_judge_argument
+
+    add_judge_argument(run)
     run.set_defaults(func=cmd_run)
 
 
@@ -160,6 +163,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise InputError(f"no task files found in {args.tasks_dir}", field="tasks")
     specs = specs_from_args(args)
     tasks = [load_task(p) for p in paths]  # every input is validated before anything runs
+    from harness.cli_judge import apply_judges
+
+    tasks = apply_judges(tasks, args)
     plan = _plan(tasks, specs)
     results = asyncio.run(_run_all(plan, args))
     stdout_console().print(results_table(results))

@@ -45,6 +45,19 @@ def default_answer(messages: Sequence[Mapping[str, Any]]) -> str:
     return article.strip() or "لا شيء"
 
 
+def judge_answer(messages: Sequence[Mapping[str, Any]], score: int = 4) -> str:
+    """A valid judge answer: claims JSON for a claims question, else every dimension asked."""
+    user = str(messages[1].get("content", "")) if len(messages) > 1 else ""
+    if '"claims"' in user:
+        return json.dumps({"claims": [
+            {"claim": "ادعاء مدعوم", "label": "supported", "evidence": "جملة من المقال"},
+            {"claim": "ادعاء مختلق", "label": "not_in_article", "evidence": ""}]},
+            ensure_ascii=False)
+    keys = user.rsplit(": ", 1)[-1].split(", ")
+    return json.dumps({k.strip(): {"score": score, "justification": "مبرر من جملة واحدة."}
+                       for k in keys}, ensure_ascii=False)
+
+
 @dataclass
 class FaultPlan:
     """Which calls fail: `rate` of them, chosen by a seeded draw per (prompt, attempt).
