@@ -148,6 +148,7 @@ def example_records(task: Task, metrics: Sequence[Metric], examples: Sequence[Ex
             cached=response.cached,
             attempts=response.attempts,
             cost_usd=response.metadata.get("cost_usd"),
+            finish_reason=response.metadata.get("finish_reason"),
         )
         record.update({key: scored.get(key) for key in copied})
         records.append(record)

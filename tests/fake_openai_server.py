@@ -97,6 +97,7 @@ class ServerState:
     retry_after_ms: str | None = None
     plan: FaultPlan = field(default_factory=FaultPlan)
     answer: Callable[[Sequence[Mapping[str, Any]]], str] = default_answer
+    finish_reason: str = "stop"  # "length": every answer says it was cut at max_tokens
     lock: threading.Lock = field(default_factory=threading.Lock)
     calls: Counter[str] = field(default_factory=Counter)  # prompt key -> calls seen
     in_flight: int = 0
@@ -242,7 +243,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply: dict[str, Any] = {
                 "id": f"chatcmpl-{prompt_key(messages)}", "object": "chat.completion",
                 "created": 0, "model": body["model"],
-                "choices": [{"index": 0, "finish_reason": "stop",
+                "choices": [{"index": 0, "finish_reason": state.finish_reason,
                              "message": {"role": "assistant", "content": text}}],
             }
             if fault != "no_usage":
