@@ -65,7 +65,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 
 # Modules that add subcommands: each has `register(subparsers)` and sets `func` on its parser.
-COMMAND_MODULES: tuple[str, ...] = ("harness.compare.command", "harness.gate.command")
+COMMAND_MODULES: tuple[str, ...] = ("harness.compare.command", "harness.gate.command",
+                                    "harness.metaeval.command")
 
 
 def build_parser() -> argparse.ArgumentParser:
