@@ -138,6 +138,11 @@ class Metric(abc.ABC):
                     config: BootstrapConfig) -> PairedResult:
         """candidate − base on aligned records, with the test that fits `name`."""
 
+    def example_detail(self, record: Record) -> list[tuple[str, str]]:
+        """(title, plain text) the comparison page shows under an example's output; the page
+        escapes the text (it may hold model output)."""
+        return []
+
     def matrices(self, records: Sequence[Record]
                  ) -> tuple[list[str], list[str], list[list[int]]] | None:
         """A confusion-style matrix (rows, columns, counts) for plots, if the family has one."""
