@@ -32,8 +32,20 @@ def apply_judges(tasks: Sequence[Task], args: argparse.Namespace) -> list[Task]:
     if not args.judge:
         return list(tasks)
     from harness.cli_models import specs_from_args
-    from harness.metrics.judge import with_judges
 
     specs = specs_from_args(argparse.Namespace(**{**vars(args), "model": args.judge}))
     judges = [spec_text(s) for s in specs]
     return [with_judges(task, judges) for task in tasks]
+
+
+def with_judges(task: Task, judges: Sequence[str]) -> Task:
+    """`task` judged by `judges` (its other judge settings kept); unchanged when its kind lacks
+    the fields a judge needs."""
+    from harness.metrics.judge import Judge, JudgeSettings
+
+    spec = task.spec
+    if Judge.requires - set(spec.task_kind.fields):
+        return task
+    current = spec.metrics.get("judge") or JudgeSettings()
+    metrics = {**spec.metrics, "judge": current.model_copy(update={"judges": tuple(judges)})}
+    return Task(spec.model_copy(update={"metrics": metrics}), task.path, task.examples)

@@ -303,9 +303,11 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--fail-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--judge", action="store_true", help="answer as a judge (JSON)")
     args = parser.parse_args()
     server = FakeOpenAIServer(latency_s=args.latency,
-                              plan=FaultPlan(rate=args.fail_rate, seed=args.seed)).start()
+                              plan=FaultPlan(rate=args.fail_rate, seed=args.seed),
+                              answer=judge_answer if args.judge else default_answer).start()
     print(server.base_url, flush=True)
     try:
         while True:

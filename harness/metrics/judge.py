@@ -24,12 +24,11 @@ from harness.metrics.base import Aggregate, Entry, Item, Metric, Record, Value, 
 from harness.metrics.registry import register_metric
 
 if TYPE_CHECKING:
-    from harness.adapters.base import GenerationSettings
     from harness.judging.calls import Verdict
     from harness.scoring.bootstrap import BootstrapConfig
     from harness.scoring.significance import PairedResult
-    from harness.tasks import Task
 
+STRUCTURED = ("json_schema", "json_object", "none")
 Dimension = Literal["faithfulness", "coverage", "fluency", "conciseness"]
 CLAIMS = "claims_supported"
 
@@ -45,21 +44,36 @@ class JudgeSettings(BaseModel):
     language: Literal["ar", "en"] = "ar"  # the rubric's language
     dimensions: tuple[Dimension, ...] = DIMENSIONS  # type: ignore[assignment]
     claims: bool = True  # claim-level faithfulness (a second question per summary)
-    structured_output: bool = True  # send the answer's JSON schema as response_format
+    # How the answer's JSON schema is sent as response_format: "json_schema" (OpenAI, vLLM),
+    # "json_object" (llama.cpp servers: {"type": "json_object", "schema": ...}), or "none".
+    # (per judge: the spec option structured=...)
+    structured_output: Literal["json_schema", "json_object", "none"] = "json_schema"
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     max_tokens: int = Field(1024, gt=0)
     seed: int | None = 1234
     concurrency: int = Field(8, gt=0)  # judge questions in flight
 
 
-def _spec_model(text: str) -> tuple[str, dict[str, Any]]:
-    """A judge's label and what identifies it in the report (adapter, model, generation)."""
+JUDGE_OPTIONS = ("structured",)  # spec options the judge takes (the rest go to the adapter)
+
+
+def _split_spec(text: str) -> tuple[Any, dict[str, Any]]:
+    """The adapter's spec, and the judge's own options taken off it."""
+    from dataclasses import replace
+
     from harness.adapters.registry import parse_model_spec
 
     spec = parse_model_spec(text)
-    model = spec.options.get("model") or spec.name or spec.adapter
-    return spec.label, {"adapter": spec.adapter, "model": str(model),
-                        "generation": dict(spec.generation)}
+    own = {k: spec.options[k] for k in JUDGE_OPTIONS if k in spec.options}
+    options = {k: v for k, v in spec.options.items() if k not in JUDGE_OPTIONS}
+    return replace(spec, options=options), own
+
+
+def _response_format(kind: str, schema: dict[str, Any]) -> dict[str, Any] | None:
+    if kind == "json_schema":
+        return {"type": "json_schema",
+                "json_schema": {"name": "judgement", "strict": True, "schema": schema}}
+    return {"type": "json_object", "schema": schema} if kind == "json_object" else None
 
 
 @register_metric("judge")
@@ -76,13 +90,26 @@ class Judge(Metric):
                 raise InputError("the judge metric needs a judge model: set metrics.judge."
                                  "judges in the task or pass --judge MODEL_SPEC",
                                  field="metrics.judge.judges")
-            judges = [{"label": label, **info}
-                      for label, info in map(_spec_model, self.settings.judges)]
+            judges = [self._describe(text) for text in self.settings.judges]
         self.judges = [dict(j) for j in judges]
         self.labels = [str(j["label"]) for j in self.judges]
         if len(set(self.labels)) != len(self.labels):
             raise InputError(f"two judges share a label ({', '.join(self.labels)}): name them "
                              "apart (ADAPTER:NAME,model=...)", field="metrics.judge.judges")
+
+    def _describe(self, text: str) -> dict[str, Any]:
+        """What identifies a judge in the report: label, adapter, model, generation, format."""
+        spec, own = _split_spec(text)
+        structured = own.get("structured", self.settings.structured_output)
+        if structured not in STRUCTURED:
+            raise InputError(f"structured is one of {', '.join(STRUCTURED)}, got {structured!r}",
+                             field="--judge")
+        s = self.settings
+        generation = {"temperature": s.temperature, "max_tokens": s.max_tokens, "seed": s.seed,
+                      **spec.generation}
+        return {"label": spec.label, "adapter": spec.adapter,
+                "model": str(spec.options.get("model") or spec.name or spec.adapter),
+                "generation": generation, "structured_output": structured}
 
     @classmethod
     def from_recorded(cls, recorded: Mapping[str, Any] | None) -> Judge:
@@ -93,22 +120,12 @@ class Judge(Metric):
             claims=bool(recorded.get("claims", True)))
         return cls(settings, judges=recorded.get("judges") or [])
 
-    def generation(self) -> GenerationSettings:
-        from harness.adapters.base import GenerationSettings
-
-        s = self.settings
-        return GenerationSettings(temperature=s.temperature, max_tokens=s.max_tokens,
-                                  seed=s.seed)
-
     def record_settings(self) -> dict[str, Any]:
         s = self.settings
         return {
             "rubric": {"version": RUBRIC_VERSION, "language": s.language,
                        "hash": rubric_hash(s.language, s.dimensions, s.claims)},
             "dimensions": list(s.dimensions), "claims": s.claims, "scale": list(SCALE),
-            "structured_output": s.structured_output,
-            "generation": {"temperature": s.temperature, "max_tokens": s.max_tokens,
-                           "seed": s.seed},
             "judges": self.judges,
         }
 
@@ -223,13 +240,14 @@ class Judge(Metric):
     async def score(self, items: Sequence[Item]) -> list[dict[str, Any]]:
         from harness.adapters.registry import create_adapter
 
-        adapters = {label: create_adapter(spec)
-                    for label, spec in zip(self.labels, self.settings.judges, strict=True)}
+        adapters = {label: create_adapter(_split_spec(text)[0])
+                    for label, text in zip(self.labels, self.settings.judges, strict=True)}
+        info = dict(zip(self.labels, self.judges, strict=True))
         gate = asyncio.Semaphore(self.settings.concurrency)
         try:
             judged = await asyncio.gather(*(
-                self._judge(adapter, item, gate) for item in items
-                if item.prediction is not None for adapter in adapters.values()))
+                self._judge(adapter, info[label], item, gate) for item in items
+                if item.prediction is not None for label, adapter in adapters.items()))
         finally:
             for adapter in adapters.values():
                 await adapter.aclose()
@@ -240,7 +258,9 @@ class Judge(Metric):
                 out[index] = {"judge": {label: next(verdicts) for label in adapters}}
         return out
 
-    async def _judge(self, adapter: Any, item: Item, gate: asyncio.Semaphore) -> dict[str, Any]:
+    async def _judge(self, adapter: Any, judge: Mapping[str, Any], item: Item,
+                     gate: asyncio.Semaphore) -> dict[str, Any]:
+        from harness.adapters.base import GenerationSettings
         from harness.judging import parse, rubrics
         from harness.judging.calls import Usage, ask
 
@@ -254,10 +274,8 @@ class Judge(Metric):
             async with gate:
                 verdict = await ask(
                     adapter, example_id=item.id, messages=messages, parse=parser,
-                    generation=self.generation(), language=s.language,
-                    response_format=({"type": "json_schema", "json_schema": {
-                        "name": "judgement", "strict": True, "schema": schema}}
-                        if s.structured_output else None))
+                    generation=GenerationSettings(**judge["generation"]), language=s.language,
+                    response_format=_response_format(judge["structured_output"], schema))
             for key, value in verdict.usage.as_dict().items():
                 setattr(usage, key, getattr(usage, key) + value if value is not None
                         and getattr(usage, key) is not None else None)
@@ -277,15 +295,3 @@ class Judge(Metric):
         result["usage"] = usage.as_dict()
         return result
 
-
-def with_judges(task: Task, judges: Sequence[str]) -> Task:
-    """`task` judged by `judges` (its other judge settings kept); unchanged when its kind lacks
-    the fields a judge needs."""
-    from harness.tasks import Task
-
-    spec = task.spec
-    if Judge.requires - set(spec.task_kind.fields):
-        return task
-    current = spec.metrics.get("judge") or JudgeSettings()
-    metrics = {**spec.metrics, "judge": current.model_copy(update={"judges": tuple(judges)})}
-    return Task(spec.model_copy(update={"metrics": metrics}), task.path, task.examples)
