@@ -151,3 +151,16 @@ def test_run_with_judge_flag_reports_judge_usage_apart_and_reruns_from_cache(
     calls = server.state.total_calls
     assert main([*argv[:-1], str(tmp_path / "r2")]) == 0
     assert server.state.total_calls == calls  # the re-run asks the judge nothing
+
+
+def test_runs_judged_by_different_judges_are_not_comparable(
+        fake_openai: Callable[..., FakeOpenAIServer], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    server = fake_openai(answer=judge_answer, models=("fake", "other"))
+    for model, judge in (("lead", "fake"), ("lead,k=1", "other")):
+        assert main(["run", str(TASKS / "seed_summarization.yaml"), "--model", model,
+                     "--judge", f"openai:{judge},base_url={server.base_url}",
+                     "--cache-dir", str(tmp_path / "cache"),
+                     "--results-dir", str(tmp_path / "runs")]) == 0
+    assert main(["compare", str(tmp_path / "runs")]) == 2
+    assert "metric_settings.judge.judges" in capsys.readouterr().err
