@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import harness.adapters.openai_compat  # noqa: F401 - imported before timing, as a run has
 from harness.metrics.base import Item
 from harness.metrics.judge import Judge, JudgeSettings
 
@@ -60,6 +61,9 @@ def main() -> None:
         assert server.stdout is not None
         base_url = server.stdout.readline().strip()
         with tempfile.TemporaryDirectory() as tmp:
+            warm = Judge(JudgeSettings(judges=(f"openai:fake,base_url={base_url},cache=false",),
+                                       concurrency=1))
+            judge_pass(warm, items(1))  # the openai client's lazy imports, paid once per process
             spec = f"openai:fake,base_url={base_url},cache_dir={tmp}"
             judge = Judge(JudgeSettings(judges=(spec,), concurrency=args.concurrency))
             summaries = items(args.n)
