@@ -66,7 +66,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 # Modules that add subcommands: each has `register(subparsers)` and sets `func` on its parser.
 COMMAND_MODULES: tuple[str, ...] = ("harness.compare.command", "harness.gate.command",
-                                    "harness.metaeval.command")
+                                    "harness.metaeval.command", "harness.judging.command")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -89,3 +89,13 @@ def parse_claims(text: str) -> list[dict[str, str]]:
 
 def supported_share(claims: Sequence[dict[str, str]]) -> float:
     return sum(c["label"] == "supported" for c in claims) / len(claims)
+
+
+def parse_preference(text: str) -> str:
+    """"1", "2" or "tie" from a pairwise answer (a number 1 or 2 is accepted as such)."""
+    better = json_object(text).get("better")
+    better = str(better) if isinstance(better, int) and not isinstance(better, bool) else better
+    if better not in ("1", "2", "tie"):
+        raise JudgeAnswerError(f'"better" must be "1", "2" or "tie", '
+                               f"got {json.dumps(better, ensure_ascii=False)}")
+    return better

@@ -141,3 +141,32 @@ def claims_schema() -> dict[str, Any]:
                             "evidence": {"type": "string"}}}
     return {"type": "object", "additionalProperties": False, "required": ["claims"],
             "properties": {"claims": {"type": "array", "items": claim, "minItems": 1}}}
+
+
+_PAIRWISE: dict[str, dict[str, str]] = {
+    "ar": {"task": "أمامك ملخصان للمقال نفسه. أيهما أفضل إجمالاً (الأمانة للمقال أولاً، ثم "
+                   "التغطية، ثم السلاسة والإيجاز)؟",
+           "first": "الملخص 1:", "second": "الملخص 2:",
+           "format": 'أجب بكائن JSON فقط: {"better": "1" أو "2" أو "tie", '
+                     '"justification": "<جملة واحدة>"}'},
+    "en": {"task": "Here are two summaries of the same article. Which is better overall "
+                   "(faithfulness to the article first, then coverage, then fluency and "
+                   "conciseness)?",
+           "first": "Summary 1:", "second": "Summary 2:",
+           "format": 'Answer with a JSON object only: {"better": "1" or "2" or "tie", '
+                     '"justification": "<one sentence>"}'},
+}
+
+
+def pairwise_hash(language: Language) -> str:
+    return content_hash({"version": RUBRIC_VERSION, "language": language,
+                         "text": {**_TEXT[language], "pairwise": _PAIRWISE[language]}})
+
+
+def pairwise_messages(language: Language, article: str, first: str,
+                      second: str) -> list[dict[str, str]]:
+    """The chat messages asking which of two summaries is better (shown in this order)."""
+    text, pair = _TEXT[language], _PAIRWISE[language]
+    user = "\n\n".join([f"{text['article']}\n{article}", f"{pair['first']}\n{first}",
+                        f"{pair['second']}\n{second}", pair["task"], pair["format"]])
+    return [{"role": "system", "content": text["system"]}, {"role": "user", "content": user}]

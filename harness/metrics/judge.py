@@ -57,7 +57,7 @@ class JudgeSettings(BaseModel):
 JUDGE_OPTIONS = ("structured",)  # spec options the judge takes (the rest go to the adapter)
 
 
-def _split_spec(text: str) -> tuple[Any, dict[str, Any]]:
+def split_spec(text: str) -> tuple[Any, dict[str, Any]]:
     """The adapter's spec, and the judge's own options taken off it."""
     from dataclasses import replace
 
@@ -69,7 +69,7 @@ def _split_spec(text: str) -> tuple[Any, dict[str, Any]]:
     return replace(spec, options=options), own
 
 
-def _response_format(kind: str, schema: dict[str, Any]) -> dict[str, Any] | None:
+def response_format_for(kind: str, schema: dict[str, Any]) -> dict[str, Any] | None:
     if kind == "json_schema":
         return {"type": "json_schema",
                 "json_schema": {"name": "judgement", "strict": True, "schema": schema}}
@@ -99,7 +99,7 @@ class Judge(Metric):
 
     def _describe(self, text: str) -> dict[str, Any]:
         """What identifies a judge in the report: label, adapter, model, generation, format."""
-        spec, own = _split_spec(text)
+        spec, own = split_spec(text)
         structured = own.get("structured", self.settings.structured_output)
         if structured not in STRUCTURED:
             raise InputError(f"structured is one of {', '.join(STRUCTURED)}, got {structured!r}",
@@ -240,7 +240,7 @@ class Judge(Metric):
     async def score(self, items: Sequence[Item]) -> list[dict[str, Any]]:
         from harness.adapters.registry import create_adapter
 
-        adapters = {label: create_adapter(_split_spec(text)[0])
+        adapters = {label: create_adapter(split_spec(text)[0])
                     for label, text in zip(self.labels, self.settings.judges, strict=True)}
         info = dict(zip(self.labels, self.judges, strict=True))
         gate = asyncio.Semaphore(self.settings.concurrency)
@@ -275,7 +275,7 @@ class Judge(Metric):
                 verdict = await ask(
                     adapter, example_id=item.id, messages=messages, parse=parser,
                     generation=GenerationSettings(**judge["generation"]), language=s.language,
-                    response_format=_response_format(judge["structured_output"], schema))
+                    response_format=response_format_for(judge["structured_output"], schema))
             for key, value in verdict.usage.as_dict().items():
                 setattr(usage, key, getattr(usage, key) + value if value is not None
                         and getattr(usage, key) is not None else None)
