@@ -96,6 +96,11 @@ def test_answers_valid_fenced_retried_invalid_and_refused(
 
 
 def test_parse_rules() -> None:
+    from harness.judging.rubrics import DIMENSIONS, dimensions_messages, rubric_hash
+
+    assert rubric_hash("ar", DIMENSIONS, True) != rubric_hash("en", DIMENSIONS, True)
+    assert rubric_hash("ar", DIMENSIONS, True) != rubric_hash("ar", DIMENSIONS, False)
+    assert "Faithfulness" in dimensions_messages("en", DIMENSIONS, "a", [], "s")[1]["content"]
     assert json_object('```\n{"a": 1}\n```') == {"a": 1}
     with pytest.raises(JudgeAnswerError, match="integer"):
         parse_dimensions('{"fluency": {"score": "4", "justification": "x"}}', ["fluency"])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from harness.scoring.bootstrap import BootstrapConfig
     from harness.scoring.significance import PairedResult
 
-STRUCTURED = ("json_schema", "json_object", "none")
+Structured = Literal["json_schema", "json_object", "none"]
+STRUCTURED: tuple[str, ...] = get_args(Structured)
 Dimension = Literal["faithfulness", "coverage", "fluency", "conciseness"]
 CLAIMS = "claims_supported"
 
@@ -47,7 +48,7 @@ class JudgeSettings(BaseModel):
     # How the answer's JSON schema is sent as response_format: "json_schema" (OpenAI, vLLM),
     # "json_object" (llama.cpp servers: {"type": "json_object", "schema": ...}), or "none".
     # (per judge: the spec option structured=...)
-    structured_output: Literal["json_schema", "json_object", "none"] = "json_schema"
+    structured_output: Structured = "json_schema"
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     max_tokens: int = Field(1024, gt=0)
     seed: int | None = 1234
