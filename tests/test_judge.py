@@ -19,6 +19,7 @@ from harness.judging.agreement import ordinal_alpha
 from harness.judging.parse import JudgeAnswerError, json_object, parse_dimensions
 from harness.metrics.base import Item
 from harness.metrics.judge import Judge, JudgeSettings
+from harness.reports.build import validate_report
 from harness.scoring.bootstrap import BootstrapConfig
 
 ARTICLE = "أعلن الوزير خطة جديدة للنقل. وقال إنها تبدأ العام المقبل."
@@ -153,6 +154,7 @@ def test_run_with_judge_flag_reports_judge_usage_apart_and_reruns_from_cache(
     assert report["metric_settings"]["judge"]["judges"][0]["model"] == "fake"
     assert report["details"]["judge"]["usage"]["fake"]["calls"] == 2
     assert report["usage"]["prompt_tokens"] is None  # lead's usage: the judge's is apart
+    validate_report(report)
     calls = server.state.total_calls
     assert main([*argv[:-1], str(tmp_path / "r2")]) == 0
     assert server.state.total_calls == calls  # the re-run asks the judge nothing
