@@ -61,3 +61,5 @@ def test_meta_eval_seed_task_offline_and_with_a_judge(
     assert judged["sensitivity"]["english"]["judge_fluency"]["sensitivity"] == 1.0
     assert judged["sensitivity"]["negation"]["judge_fluency"]["sensitivity"] == 0.0
     assert judged["metric_settings"]["judge"]["judges"][0]["model"] == "fake"
+    usage = judged["details"]["judge"]["usage"]["fake"]  # 8 summaries x 2 questions
+    assert usage["calls"] == server.state.total_calls == 16 and usage["cached"] == 0

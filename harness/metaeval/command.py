@@ -36,7 +36,7 @@ def cmd_meta_eval(args: argparse.Namespace) -> int:
     from harness.cli_judge import apply_judges
     from harness.jsonio import atomic_write_json
     from harness.metaeval.corrupt import CORRUPTIONS, CORRUPTIONS_VERSION
-    from harness.metaeval.evaluate import families, measure, sensitivity
+    from harness.metaeval.evaluate import details, families, measure, sensitivity
     from harness.metaeval.report import REPORT_VERSION, html_page, markdown
     from harness.tasks import find_task, load_task
 
@@ -49,7 +49,8 @@ def cmd_meta_eval(args: argparse.Namespace) -> int:
     [task] = apply_judges([task], args)
     examples = list(task.examples[: args.limit])
     metrics = families(task)
-    corruptions, pairs = asyncio.run(measure(task, metrics, examples, args.seed))
+    corruptions, pairs, records = asyncio.run(measure(task, metrics, examples, args.seed))
+    bootstrap = task.spec.bootstrap.config()
     report = {
         "metaeval_version": REPORT_VERSION, "corruptions_version": CORRUPTIONS_VERSION,
         "task": {"name": task.name, "hash": task.hash, "data_hash": task.data_hash},
@@ -57,7 +58,8 @@ def cmd_meta_eval(args: argparse.Namespace) -> int:
         "metric_settings": {m.name: m.record_settings() for m in metrics},
         "applicable": {k: sum(c["type"] == k and c["corrupted"] is not None
                               for c in corruptions) for k in CORRUPTIONS},
-        "sensitivity": sensitivity(metrics, pairs, task.spec.bootstrap.config()),
+        "sensitivity": sensitivity(metrics, pairs, bootstrap),
+        "details": details(metrics, records, bootstrap),
         "corruptions": corruptions,
     }
     out = args.out or Path("results") / "metaeval" / task.name

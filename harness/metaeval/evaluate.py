@@ -53,8 +53,10 @@ def _record(item: Item, scores: dict[str, Any], metrics: Sequence[Metric]) -> di
 
 
 async def measure(task: Task, metrics: Sequence[Metric], examples: Sequence[Example],
-                  seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The corruptions (with what changed) and, aligned, the records of (original, corrupted)."""
+                  seed: int
+                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The corruptions (with what changed), the (original, corrupted) record pairs, and every
+    record scored."""
     summaries = [str(e.fields["references"][0]) for e in examples]
     corruptions: list[dict[str, Any]] = []
     for example, summary in zip(examples, summaries, strict=True):
@@ -71,7 +73,7 @@ async def measure(task: Task, metrics: Sequence[Metric], examples: Sequence[Exam
     originals = {r["id"]: r for r in records[:len(examples)]}
     pairs = [{"type": c["type"], "original": originals[c["id"]], "corrupted": r}
              for c, r in zip(applied, records[len(examples):], strict=True)]
-    return corruptions, pairs
+    return corruptions, pairs, records
 
 
 def sensitivity(metrics: Sequence[Metric], pairs: Sequence[dict[str, Any]],
@@ -103,4 +105,13 @@ def sensitivity(metrics: Sequence[Metric], pairs: Sequence[dict[str, Any]],
                                "mean_delta": sum(deltas) / len(deltas) if deltas else None,
                                "higher_is_better": value.higher_is_better}
         out[kind] = table
+    return out
+
+
+def details(metrics: Sequence[Metric], records: Sequence[dict[str, Any]],
+            bootstrap: BootstrapConfig) -> dict[str, Any]:
+    """The families' run details over every summary scored (e.g. a judge's calls and tokens)."""
+    out: dict[str, Any] = {}
+    for metric in metrics:
+        out.update(metric.aggregate(records, bootstrap).details)
     return out
