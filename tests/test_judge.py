@@ -22,7 +22,7 @@ from harness.metrics.judge import Judge, JudgeSettings
 from harness.reports.build import validate_report
 from harness.scoring.bootstrap import BootstrapConfig
 
-ARTICLE = "أعلن الوزير خطة جديدة للنقل. وقال إنها تبدأ العام المقبل."
+ARTICLE = "أعلن الوزير خطة جديدة للنقل. وقال إنها تبدأ العام المقبل. جملة من المقال."
 REFUSAL = "I'm sorry, but I can't help with that."
 
 
@@ -69,6 +69,8 @@ def test_answers_valid_fenced_retried_invalid_and_refused(
         assert verdicts[case]["dimensions"]["faithfulness"]["score"] == 4
         assert verdicts[case]["claims_supported"] == 0.5
     assert verdicts["case-plain"]["usage"]["calls"] == 2  # dimensions + claims, no retry
+    # the quoted evidence is checked against the article, the label left as the judge gave it
+    assert [c["evidence_in_article"] for c in verdicts["case-plain"]["claims"]] == [True, False]
     assert verdicts["case-retry"]["usage"]["calls"] == 4  # both questions retried once
     for case in ("case-twice", "case-refusal"):
         assert verdicts[case]["dimensions"] is None and verdicts[case]["claims"] is None

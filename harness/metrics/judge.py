@@ -290,6 +290,10 @@ class Judge(Metric):
         if s.claims:
             claims = await question(rubrics.claims_messages(s.language, article, summary),
                                     parse.parse_claims, rubrics.claims_schema())
+            flat = " ".join(article.split())
+            for claim in claims.value or []:  # is the quoted sentence really the article's?
+                claim["evidence_in_article"] = bool(claim["evidence"]) and " ".join(
+                    claim["evidence"].split()) in flat
             result.update(claims=claims.value, claims_invalid=claims.invalid,
                           claims_supported=(None if claims.value is None
                                             else parse.supported_share(claims.value)))
