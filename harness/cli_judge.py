@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from harness.adapters.registry import ModelSpec
-from harness.tasks import Task
+if TYPE_CHECKING:  # `harness --help` must not import pydantic models
+    from harness.adapters.registry import ModelSpec
+    from harness.tasks import Task
 
 
 def add_judge_argument(run: argparse.ArgumentParser) -> None:
@@ -42,6 +44,7 @@ def with_judges(task: Task, judges: Sequence[str]) -> Task:
     """`task` judged by `judges` (its other judge settings kept); unchanged when its kind lacks
     the fields a judge needs."""
     from harness.metrics.judge import Judge, JudgeSettings
+    from harness.tasks import Task
 
     spec = task.spec
     if Judge.requires - set(spec.task_kind.fields):
