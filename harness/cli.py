@@ -71,6 +71,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                      help="labelled tasks: free_text, structured (JSON schema) or loglikelihood "
                           "(score each label; default: the task's answer_mode)")
     add_api_arguments(run)
+    from harness.cli_judge import add_judge_argument
+
+    add_judge_argument(run)
     run.set_defaults(func=cmd_run)
 
 
@@ -78,7 +81,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 COMMAND_MODULES: tuple[str, ...] = ("harness.compare.command", "harness.gate.command",
                                     "harness.leaderboard.command", "harness.reports.show",
                                     "harness.shards.command", "harness.handoff.command",
-                                    "harness.batch.command")
+                                    "harness.batch.command", "harness.metaeval.command",
+                                    "harness.judging.command")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -195,6 +199,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     tasks = [load_task(p, allow_outside_data=args.allow_outside_data) for p in paths]
     if args.answer_mode is not None:
         tasks = [t.with_answer_mode(args.answer_mode) for t in tasks]
+    from harness.cli_judge import apply_judges
+
+    tasks = apply_judges(tasks, args)
     selection = Selection(limit=args.limit, sample=args.sample, seed=args.seed)
     for task in tasks:
         try:

@@ -48,14 +48,14 @@ def default_answer(messages: Sequence[Mapping[str, Any]]) -> str:
 
 def chat_completion(body: Mapping[str, Any],
                     answer: Callable[[Sequence[Mapping[str, Any]]], str] = default_answer,
-                    *, usage: bool = True) -> dict[str, Any]:
+                    *, usage: bool = True, finish_reason: str = "stop") -> dict[str, Any]:
     """The chat completion this server answers `body` with (tokens: words, deterministic)."""
     messages = body["messages"]
     text = answer(messages)
     reply: dict[str, Any] = {
         "id": f"chatcmpl-{prompt_key(messages)}", "object": "chat.completion",
         "created": 0, "model": body["model"],
-        "choices": [{"index": 0, "finish_reason": "stop",
+        "choices": [{"index": 0, "finish_reason": finish_reason,
                      "message": {"role": "assistant", "content": text}}],
     }
     if usage:
@@ -64,6 +64,19 @@ def chat_completion(body: Mapping[str, Any],
         reply["usage"] = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                           "total_tokens": prompt_tokens + completion_tokens}
     return reply
+
+
+def judge_answer(messages: Sequence[Mapping[str, Any]], score: int = 4) -> str:
+    """A valid judge answer: claims JSON for a claims question, else every dimension asked."""
+    user = str(messages[1].get("content", "")) if len(messages) > 1 else ""
+    if '"claims"' in user:
+        return json.dumps({"claims": [
+            {"claim": "ادعاء مدعوم", "label": "supported", "evidence": "جملة من المقال"},
+            {"claim": "ادعاء مختلق", "label": "not_in_article", "evidence": ""}]},
+            ensure_ascii=False)
+    keys = user.rsplit(": ", 1)[-1].split(", ")
+    return json.dumps({k.strip(): {"score": score, "justification": "مبرر من جملة واحدة."}
+                       for k in keys}, ensure_ascii=False)
 
 
 @dataclass
@@ -106,6 +119,7 @@ class ServerState:
     retry_after_ms: str | None = None
     plan: FaultPlan = field(default_factory=FaultPlan)
     answer: Callable[[Sequence[Mapping[str, Any]]], str] = default_answer
+    finish_reason: str = "stop"  # "length": every answer says it was cut at max_tokens
     lock: threading.Lock = field(default_factory=threading.Lock)
     calls: Counter[str] = field(default_factory=Counter)  # prompt key -> calls seen
     in_flight: int = 0
@@ -291,7 +305,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault in ("drip", "reset_body"):
             self._partial(state, body, messages, drip=fault == "drip")
         else:
-            reply = chat_completion(body, state.answer, usage=fault != "no_usage")
+            reply = chat_completion(body, state.answer, usage=fault != "no_usage",
+                                    finish_reason=state.finish_reason)
             self._send(200, reply)
 
 
@@ -386,9 +401,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--logprobs", action="store_true",
                         help="serve /v1/completions with scripted log-probabilities")
+    parser.add_argument("--judge", action="store_true", help="answer as a judge (JSON)")
     args = parser.parse_args()
     server = FakeOpenAIServer(latency_s=args.latency, lm=unigram_lm if args.logprobs else None,
-                              plan=FaultPlan(rate=args.fail_rate, seed=args.seed)).start()
+                              plan=FaultPlan(rate=args.fail_rate, seed=args.seed),
+                              answer=judge_answer if args.judge else default_answer).start()
     print(server.base_url, flush=True)
     try:
         while True:

@@ -75,6 +75,7 @@ def _sort_value(value: float | None) -> str:
 def _task_view(c: TaskComparison, index: int, max_examples: int) -> dict[str, Any]:
     """Template-ready data for one task (plots rendered, verdicts computed)."""
     shown = c.examples[:max_examples] if max_examples > 0 else c.examples
+    families = metrics_from_report(c.baseline.report)
     return {
         "examples": shown,
         "id": f"t{index}",
@@ -89,7 +90,8 @@ def _task_view(c: TaskComparison, index: int, max_examples: int) -> dict[str, An
             (f"Per-example {c.primary} distribution", plots.score_distribution(c)),
         ) if p[1] is not None],
         "view": partial(kind_view, c.kind),
-        "record_keys": [k for m in metrics_from_report(c.baseline.report) for k in m.record_keys],
+        "record_keys": [k for m in families for k in m.record_keys],
+        "detail": lambda record: [d for m in families for d in m.example_detail(record)],
         "sort_value": _sort_value,
         "label": partial(metric_label, c),
         "diagnostics": [(run.label, detail_rows(run.report)) for run in c.runs

@@ -147,6 +147,11 @@ class Metric(abc.ABC):
         """Why an answered example's output is invalid for this family (None: valid)."""
         return None
 
+    def example_detail(self, record: Record) -> list[tuple[str, str]]:
+        """(title, plain text) the comparison page shows under an example's output; the page
+        escapes the text (it may hold model output)."""
+        return []
+
     @classmethod
     def detail_rows(cls, details: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         """Descriptive figures from a report's `details` for tables and compare:

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 METRICS: Registry[type[Metric]] = Registry(
     "metric", Metric, "harness.metrics",
-    builtins=("harness.metrics.rouge", "harness.metrics.stance", "harness.metrics.diagnostics"),
+    builtins=("harness.metrics.rouge", "harness.metrics.stance", "harness.metrics.diagnostics",
+              "harness.metrics.judge", "harness.metrics.checks"),
 )
 register_metric = METRICS.register
 

@@ -1,0 +1,1 @@
+"""The judge's parts: rubric prompts (versioned data), answer parsing, calls, agreement."""

@@ -1,0 +1,1 @@
+"""`harness meta-eval`: which metric notices a controlled error in a reference summary."""
