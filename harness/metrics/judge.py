@@ -83,9 +83,9 @@ class Judge(Metric):
     requires: ClassVar[frozenset[str]] = frozenset({"article"})
     settings: JudgeSettings
 
-    def __init__(self, settings: BaseModel | None = None,
+    def __init__(self, settings: BaseModel | None = None, answer_mode: str = "free_text",
                  judges: Sequence[Mapping[str, Any]] | None = None) -> None:
-        super().__init__(settings)
+        super().__init__(settings, answer_mode)
         if judges is None:
             if not self.settings.judges:
                 raise InputError("the judge metric needs a judge model: set metrics.judge."
