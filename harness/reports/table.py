@@ -77,8 +77,9 @@ def results_table(results: Sequence[RunResult], width: int | None = None) -> Tab
         table.add_column(column, no_wrap=numeric, overflow="fold",
                          min_width=METRIC_MIN_WIDTH if column == "metric" else None,
                          justify="right" if numeric else "left")
-    if wide:
-        table.add_column("report", overflow="fold")
+    if wide:  # a path stays whole: the metric column folds long per-group names instead
+        paths = [len(str(r.report_path or "(not written)")) for r in results]
+        table.add_column("report", overflow="fold", min_width=max(paths, default=None))
     folders = set()
     for result in results:
         report = result.report
