@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 WIDE = 120  # columns from which the full layout (with report paths) is used
 LOWER_MARK = " ↓"  # after a value's name: lower is better
 METRIC_MIN_WIDTH = 14  # "invalid_rate ↓" on one line
+METRIC_MAX_WIDTH = 40  # longer per-group names fold, leaving room for the report path
 
 
 def format_value(value: float | None) -> str:
@@ -76,6 +77,7 @@ def results_table(results: Sequence[RunResult], width: int | None = None) -> Tab
         # numbers never wrap; a long per-group name may, but never below a value's name
         table.add_column(column, no_wrap=numeric, overflow="fold",
                          min_width=METRIC_MIN_WIDTH if column == "metric" else None,
+                         max_width=METRIC_MAX_WIDTH if column == "metric" else None,
                          justify="right" if numeric else "left")
     if wide:  # a path stays whole: the metric column folds long per-group names instead
         paths = [len(str(r.report_path or "(not written)")) for r in results]
