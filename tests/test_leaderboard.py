@@ -135,12 +135,13 @@ def test_answer_mode_is_shown_where_a_report_records_one(tmp_path: Path) -> None
     folder = tmp_path / "runs"
     for model in ("a", "b"):
         path = fake_stance_run(folder, model, GOLD, GOLD)
-        edit_report(path, lambda r: r["task"].update(answer_mode="constrained"))
+        edit_report(path, lambda r: r["metric_settings"]["stance"].update(
+            answer_mode="structured", judges=[{"label": "judge-x", "model": "x"}]))
     board = build_leaderboard(load_all_runs([folder]))
-    assert board.tasks[0].mode == "answer mode: constrained"
+    assert board.tasks[0].mode == "answer mode: structured; judged by judge-x"
     from harness.leaderboard.markdown import render_markdown
 
-    assert "answer mode: constrained" in render_markdown(board)
+    assert "answer mode: structured; judged by judge-x" in render_markdown(board)
 
 
 def test_a_task_without_per_example_records_is_listed_not_ranked(

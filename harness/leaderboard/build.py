@@ -30,15 +30,19 @@ def headline_metric(run: Run) -> str:
 
 
 def answer_mode(report: dict[str, Any]) -> str | None:
-    """How answers were produced or judged, where the report records it."""
-    for where in (report.get("task") or {}, report.get("generation") or {}):
-        for key in ("answer_mode", "judge"):
-            value = where.get(key)
-            if isinstance(value, dict):
-                value = value.get("model") or value.get("name")
-            if value:
-                return f"{key.replace('_', ' ')}: {value}"
-    return None
+    """How answers were produced or judged, as the metric families recorded it: a non-default
+    `answer_mode`, and the `judges` of a family that asks models to grade."""
+    notes = []
+    for settings in (report.get("metric_settings") or {}).values():
+        if not isinstance(settings, dict):
+            continue
+        if settings.get("answer_mode"):
+            notes.append(f"answer mode: {settings['answer_mode']}")
+        judges = [j for j in settings.get("judges") or [] if isinstance(j, dict)]
+        if judges:
+            names = ", ".join(str(j.get("label") or j.get("model")) for j in judges)
+            notes.append(f"judged by {names}")
+    return "; ".join(notes) or None
 
 
 def paired(metric: str, base: Run, cand: Run) -> tuple[PairedResult, bool]:
