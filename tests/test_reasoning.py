@@ -12,8 +12,8 @@ import pytest
 from helpers import STANCE_ROWS, stance_spec, write_jsonl, write_task
 
 from harness.adapters.openai_compat import _parse_completion
+from harness.models.adapter import BackendAdapter
 from harness.models.backend import Backend, Completion
-from harness.models.layer import BackendAdapter
 from harness.models.reasoning import split_reasoning
 from harness.reports.store import read_examples
 from harness.runner import run_task

@@ -49,7 +49,7 @@ def load_models_config(path: str | Path) -> dict[str, dict[str, Any]]:
 
 def _layer_options(adapter: type[Adapter] | None) -> frozenset[str] | None:
     """The options a model-layer adapter accepts (None: not on the model layer)."""
-    from harness.models.layer import BackendAdapter
+    from harness.models.adapter import BackendAdapter
 
     if adapter is not None and issubclass(adapter, BackendAdapter):
         return adapter.accepted_options()

@@ -20,6 +20,7 @@ from harness.adapters.answer_modes import SCHEMA_STYLES
 from harness.adapters.base import Request, Response, TaskContext
 from harness.adapters.registry import register_adapter
 from harness.errors import AdapterError, InputError
+from harness.models.adapter import BackendAdapter
 from harness.models.backend import (
     Backend,
     Completion,
@@ -31,7 +32,6 @@ from harness.models.backend import (
     check_positive,
 )
 from harness.models.cache import public_base_url
-from harness.models.layer import BackendAdapter
 from harness.models.retry import retry_after_s
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"

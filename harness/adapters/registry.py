@@ -26,7 +26,7 @@ def _as_adapter(cls: object) -> type[Adapter] | None:
     if isinstance(cls, type) and issubclass(cls, Adapter):
         return cls
     if isinstance(cls, type) and issubclass(cls, Backend):
-        from harness.models.layer import BackendAdapter  # tenacity: only when one is used
+        from harness.models.adapter import BackendAdapter  # tenacity: only when one is used
 
         return BackendAdapter.wrapping(cls)
     return None

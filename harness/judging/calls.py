@@ -57,7 +57,7 @@ class Verdict:
 async def _generate(adapter: Adapter, request: Request,
                     response_format: Mapping[str, Any] | None) -> Response:
     """The adapter's answer; with a schema, sent as `response_format` on model-layer backends."""
-    from harness.models.layer import BackendAdapter
+    from harness.models.adapter import BackendAdapter
 
     try:
         if response_format is not None and isinstance(adapter, BackendAdapter):
