@@ -38,7 +38,8 @@ def test_judge_on_the_seed_task_with_a_real_server(tmp_path: Path,
     task.write_text(yaml.safe_dump(spec, allow_unicode=True), "utf-8")
     argv = ["run", str(task), "--model", "lead", "--judge",
             f"openai:{MODEL},base_url={BASE_URL},timeout=300,structured=json_object",
-            "--cache-dir", str(tmp_path / "cache")]
+            "--cache-dir", str(tmp_path / "cache"),
+            "--allow-outside-data"]  # the task file is written here, its data is the repo's
     reports = []
     for results in ("first", "rerun"):
         assert main([*argv, "--results-dir", str(tmp_path / results)]) == 0
