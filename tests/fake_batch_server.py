@@ -191,15 +191,9 @@ class FakeBatchServer(FakeOpenAIServer):
 
 def main() -> None:
     """Serve until interrupted; prints the base URL (for benchmarks/batch_scale.py)."""
-    import time
+    from fake_openai_server import serve_until_interrupted
 
-    server = FakeBatchServer().start()
-    print(server.base_url, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.stop()
+    serve_until_interrupted(FakeBatchServer().start())
 
 
 if __name__ == "__main__":

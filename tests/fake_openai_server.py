@@ -406,6 +406,11 @@ def main() -> None:
     server = FakeOpenAIServer(latency_s=args.latency, lm=unigram_lm if args.logprobs else None,
                               plan=FaultPlan(rate=args.fail_rate, seed=args.seed),
                               answer=judge_answer if args.judge else default_answer).start()
+    serve_until_interrupted(server)
+
+
+def serve_until_interrupted(server: Any) -> None:
+    """Print the base URL (benchmarks read it) and serve until Ctrl-C."""
     print(server.base_url, flush=True)
     try:
         while True:
