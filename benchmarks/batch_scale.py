@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from fake_server import fake_server
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from openai_throughput import synthetic_task
 
@@ -50,13 +52,6 @@ def step(name: str, argv: list[str], rows: list[tuple[str, float, float]]) -> No
           flush=True)
 
 
-def serve(script: str) -> tuple[subprocess.Popen[str], str]:
-    server = subprocess.Popen([sys.executable, str(TESTS / script)], stdout=subprocess.PIPE,
-                              text=True)
-    assert server.stdout is not None
-    return server, server.stdout.readline().strip()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000)
@@ -64,37 +59,31 @@ def main() -> None:
     args = parser.parse_args()
     harness = [sys.executable, "-m", "harness"]
     rows: list[tuple[str, float, float]] = []
-    batch_server, batch_url = serve("fake_batch_server.py")
-    live_server, live_url = serve("fake_openai_server.py")
-    try:
-        with tempfile.TemporaryDirectory() as tmp_name:
-            tmp = Path(tmp_name)
-            task = str(synthetic_task(tmp, args.n))
-            requests, responses = tmp / "requests.jsonl", tmp / "responses.jsonl"
+    with (fake_server(script="fake_batch_server.py") as batch_url, fake_server() as live_url,
+          tempfile.TemporaryDirectory() as tmp_name):
+        tmp = Path(tmp_name)
+        task = str(synthetic_task(tmp, args.n))
+        requests, responses = tmp / "requests.jsonl", tmp / "responses.jsonl"
 
-            def run(url: str, cache: str, *extra: str) -> list[str]:
-                return [*harness, "run", task, "--model", "openai:fake", "--base-url", url,
-                        "--cache-dir", str(tmp / cache), "--results-dir",
-                        str(tmp / f"results-{cache}"), *extra]
+        def run(url: str, cache: str, *extra: str) -> list[str]:
+            return [*harness, "run", task, "--model", "openai:fake", "--base-url", url,
+                    "--cache-dir", str(tmp / cache), "--results-dir",
+                    str(tmp / f"results-{cache}"), *extra]
 
-            print(f"{args.n} requests (stance, one task)")
-            step("export-requests", [*harness, "export-requests", task, "--model",
-                                     "openai:fake", "--base-url", batch_url, "--cache-dir",
-                                     str(tmp / "handoff"), "--out", str(requests)], rows)
-            step("engine (vllm run-batch stand-in)", [
-                sys.executable, str(TESTS / "fake_run_batch.py"), "-i", str(requests),
-                "-o", str(responses)], rows)
-            step("import-responses", [*harness, "import-responses", str(responses),
-                                      "--cache-dir", str(tmp / "handoff")], rows)
-            step("run from the cache (0 calls)", run(batch_url, "handoff"), rows)
-            step("run --batch (submit..score)", run(batch_url, "batch", "--batch",
-                                                   "--poll-interval", "0.2"), rows)
-            step(f"run live (concurrency {args.concurrency})",
-                 run(live_url, "live", "--concurrency", str(args.concurrency)), rows)
-    finally:
-        for server in (batch_server, live_server):
-            server.terminate()
-            server.wait()
+        print(f"{args.n} requests (stance, one task)")
+        step("export-requests", [*harness, "export-requests", task, "--model",
+                                 "openai:fake", "--base-url", batch_url, "--cache-dir",
+                                 str(tmp / "handoff"), "--out", str(requests)], rows)
+        step("engine (vllm run-batch stand-in)", [
+            sys.executable, str(TESTS / "fake_run_batch.py"), "-i", str(requests),
+            "-o", str(responses)], rows)
+        step("import-responses", [*harness, "import-responses", str(responses),
+                                  "--cache-dir", str(tmp / "handoff")], rows)
+        step("run from the cache (0 calls)", run(batch_url, "handoff"), rows)
+        step("run --batch (submit..score)", run(batch_url, "batch", "--batch",
+                                               "--poll-interval", "0.2"), rows)
+        step(f"run live (concurrency {args.concurrency})",
+             run(live_url, "live", "--concurrency", str(args.concurrency)), rows)
     times = dict((name, t) for name, t, _ in rows)
     handoff = times["export-requests"] + times["import-responses"] + times[
         "run from the cache (0 calls)"]

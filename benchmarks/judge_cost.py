@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
+
+from fake_server import fake_server
 
 import harness.adapters.openai_compat  # noqa: F401 - imported before timing, as a run has
 from harness.metrics.base import Item
 from harness.metrics.judge import Judge, JudgeSettings
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def items(n: int) -> list[Item]:
@@ -54,24 +51,16 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
 
-    server = subprocess.Popen(  # a separate process: the server must not share our GIL
-        [sys.executable, str(REPO / "tests" / "fake_openai_server.py"), "--judge",
-         "--latency", str(args.latency)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        base_url = server.stdout.readline().strip()
-        with tempfile.TemporaryDirectory() as tmp:
-            warm = Judge(JudgeSettings(judges=(f"openai:fake,base_url={base_url},cache=false",),
-                                       concurrency=1))
-            judge_pass(warm, items(1))  # the openai client's lazy imports, paid once per process
-            spec = f"openai:fake,base_url={base_url},cache_dir={tmp}"
-            judge = Judge(JudgeSettings(judges=(spec,), concurrency=args.concurrency))
-            summaries = items(args.n)
-            first, usage = judge_pass(judge, summaries)
-            again, cached = judge_pass(judge, summaries)
-    finally:
-        server.terminate()
-        server.wait()
+    with (fake_server("--judge", "--latency", str(args.latency)) as base_url,
+          tempfile.TemporaryDirectory() as tmp):
+        warm = Judge(JudgeSettings(judges=(f"openai:fake,base_url={base_url},cache=false",),
+                                   concurrency=1))
+        judge_pass(warm, items(1))  # the openai client's lazy imports, paid once per process
+        spec = f"openai:fake,base_url={base_url},cache_dir={tmp}"
+        judge = Judge(JudgeSettings(judges=(spec,), concurrency=args.concurrency))
+        summaries = items(args.n)
+        first, usage = judge_pass(judge, summaries)
+        again, cached = judge_pass(judge, summaries)
 
     questions = 2 * args.n
     ideal = questions * args.latency / args.concurrency

@@ -15,19 +15,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import yaml
+from fake_server import fake_server
 
 from harness.adapters.openai_compat import OpenAIAdapter
 from harness.runner import run_task
 from harness.tasks import load_task
 
-REPO = Path(__file__).resolve().parents[1]
 LABELS = {"favor": "مؤيد", "against": "معارض", "none": "محايد"}
 
 
@@ -70,14 +68,9 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
-    server = subprocess.Popen(
-        [sys.executable, str(REPO / "tests" / "fake_openai_server.py"), "--logprobs",
-         "--latency", str(args.latency)], stdout=subprocess.PIPE, text=True)
     modes = [("free_text", "auto"), ("structured", "auto"), ("loglikelihood", "echo"),
              ("loglikelihood", "generation")]
-    try:
-        assert server.stdout is not None
-        base_url = server.stdout.readline().strip()
+    with fake_server("--logprobs", "--latency", str(args.latency)) as base_url:
         print(f"{args.n} examples, {len(LABELS)} labels, latency {args.latency * 1000:.0f} ms, "
               f"concurrency {args.concurrency}")
         print(f"{'mode':<26}{'requests':>9}{'per ex.':>9}{'wall s':>9}{'cached rerun':>14}")
@@ -93,9 +86,6 @@ def main() -> None:
                 print(f"{name:<26}{calls:>9}{calls / args.n:>9.2f}{wall:>9.2f}"
                       f"{f'{again} calls {wall2:.2f}s':>14}" + (f"  errors {errors}" if errors
                                                                  else ""))
-    finally:
-        server.terminate()
-        server.wait()
 
 
 if __name__ == "__main__":

@@ -12,20 +12,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import yaml
+from fake_server import fake_server
 
 from harness.adapters.base import GenerationSettings
 from harness.adapters.openai_compat import OpenAIAdapter
 from harness.runner import build_requests, generate_all
 from harness.tasks import load_task
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def synthetic_task(folder: Path, n: int) -> Path:
@@ -63,24 +60,16 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
 
-    server = subprocess.Popen(  # a separate process: the server must not share our GIL
-        [sys.executable, str(REPO / "tests" / "fake_openai_server.py"),
-         "--latency", str(args.latency)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        base_url = server.stdout.readline().strip()
-        with tempfile.TemporaryDirectory() as tmp:
-            task = load_task(synthetic_task(Path(tmp), args.n))
-            gen = GenerationSettings(**task.spec.generation.model_dump())
-            requests = build_requests(task, task.examples, gen)
-            cache = Path(tmp) / "cache"
-            first, _, errors = asyncio.run(timed_pass(base_url, cache, requests,
-                                                      args.concurrency))
-            cached_time, cached, _ = asyncio.run(timed_pass(base_url, cache, requests,
-                                                            args.concurrency))
-    finally:
-        server.terminate()
-        server.wait()
+    with (fake_server("--latency", str(args.latency)) as base_url,
+          tempfile.TemporaryDirectory() as tmp):
+        task = load_task(synthetic_task(Path(tmp), args.n))
+        gen = GenerationSettings(**task.spec.generation.model_dump())
+        requests = build_requests(task, task.examples, gen)
+        cache = Path(tmp) / "cache"
+        first, _, errors = asyncio.run(timed_pass(base_url, cache, requests,
+                                                  args.concurrency))
+        cached_time, cached, _ = asyncio.run(timed_pass(base_url, cache, requests,
+                                                        args.concurrency))
 
     ideal = args.n * args.latency / args.concurrency
     print(f"requests {args.n}, latency {args.latency * 1000:.0f} ms, "

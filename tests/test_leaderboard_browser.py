@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from compare_fixtures import edit_report, fake_stance_run, fake_summary_run, harness, seed_runs
-from test_report_browser import CSP_META, MEASURE, PAYLOADS, SHORT, _Dom, browse
+from test_report_browser import CSP_META, PAYLOADS, SHORT, _Dom, assert_right_to_left, browse
 
 pytestmark = pytest.mark.browser
 
@@ -136,17 +136,4 @@ def test_drill_down_arabic_is_right_to_left(site: Path, tmp_path: Path) -> None:
     page = next(p for p in sorted(site.glob("task-*.html"))
                 if SHORT in p.read_text(encoding="utf-8"))
     assert f'href="{page.name}"' in (site / "index.html").read_text(encoding="utf-8")
-    html = CSP_META.sub("", page.read_text(encoding="utf-8"))
-    measured = tmp_path / "measure.html"
-    measured.write_text(html.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
-    found = re.search(r'<pre id="layout">(.*?)</pre>', browse(measured, tmp_path, "--dump-dom"),
-                      re.S)
-    assert found, "the measuring script did not run"
-    layout = json.loads(found.group(1).replace("&quot;", '"'))
-    assert layout["direction"] == "rtl" and layout["lang"] == "ar"
-    left, _, right, _ = layout["cell"]
-    text_left, _, text_right, _ = layout["text"]
-    pad_left, pad_right = layout["padding"]
-    # a short Arabic line hugs the right edge of its cell and leaves the left side empty
-    assert abs(text_right - (right - pad_right)) <= 2, layout
-    assert text_left > left + pad_left + (right - left) / 3, layout
+    assert_right_to_left(page, tmp_path / "measure.html", tmp_path)
