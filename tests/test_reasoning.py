@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from helpers import STANCE_ROWS, stance_spec, write_jsonl, write_task
 
-from harness.adapters.openai_compat import _parse_completion
+from harness.adapters.openai_answers import parse_completion
 from harness.models.adapter import BackendAdapter
 from harness.models.backend import Backend, Completion
 from harness.models.reasoning import split_reasoning
@@ -36,11 +36,11 @@ def test_reasoning_fields_and_tokens_are_read() -> None:
         "content": "against", "reasoning_content": "weighing favor"}}],
         "usage": {"prompt_tokens": 5, "completion_tokens": 9,
                   "completion_tokens_details": {"reasoning_tokens": 8}}}
-    done = _parse_completion(json.dumps(body))
+    done = parse_completion(json.dumps(body))
     assert done.metadata["reasoning"] == "weighing favor"
     assert done.metadata["reasoning_tokens"] == 8
     body["choices"][0]["message"] = {"content": "x", "reasoning": "via the other field"}
-    assert _parse_completion(json.dumps(body)).metadata["reasoning"] == "via the other field"
+    assert parse_completion(json.dumps(body)).metadata["reasoning"] == "via the other field"
 
 
 ANSWERS: dict[str, Completion] = {

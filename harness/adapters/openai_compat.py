@@ -9,7 +9,6 @@ key is read from the environment and never stored, logged or reported.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +17,10 @@ import openai
 
 from harness.adapters.answer_modes import SCHEMA_STYLES
 from harness.adapters.base import Request, Response, TaskContext
+from harness.adapters.openai_answers import (
+    parse_completion,
+    parse_text_completion,
+)
 from harness.adapters.registry import register_adapter
 from harness.errors import AdapterError, InputError
 from harness.models.adapter import BackendAdapter
@@ -51,71 +54,6 @@ def _check_url(url: object) -> None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError("not an http(s) URL such as http://127.0.0.1:8000/v1 (the value is not "
                          "repeated here: it may hold credentials)", field="base_url")
-
-
-class MalformedResponse(TransientError):
-    """The server answered 200 with a body that is not a usable chat completion (retryable)."""
-
-
-def _parse_completion(content: str) -> Completion:
-    """Text, prompt/completion tokens and metadata from a chat completion body (or raise)."""
-    try:
-        body = json.loads(content)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedResponse(f"response is not JSON: {exc}") from None
-    return parse_completion_body(body)
-
-
-def parse_completion_body(body: Any) -> Completion:
-    """A chat completion already decoded from JSON (also a batch output line's body)."""
-    if not isinstance(body, dict):
-        raise MalformedResponse("response is not a JSON object")
-    choices = body.get("choices")
-    if not isinstance(choices, list) or not choices:
-        raise MalformedResponse("response has no choices")
-    choice = choices[0]
-    message = choice.get("message") if isinstance(choice, dict) else None
-    if not isinstance(message, dict):
-        raise MalformedResponse("first choice has no message")
-    text = message.get("content")
-    if text is not None and not isinstance(text, str):
-        raise MalformedResponse("message content is not text")
-    if not text and not message.get("refusal") and not message.get("tool_calls"):
-        # Never cached: a null or empty answer is a server fault, and retried like one.
-        raise MalformedResponse(f"message content is {'empty' if text == '' else 'null'} "
-                                "(no refusal, no tool call)")
-    usage = body.get("usage")
-    usage = usage if isinstance(usage, dict) else {}
-    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
-    metadata = {"finish_reason": choice.get("finish_reason"), "response_model": body.get("model")}
-    reasoning = message.get("reasoning_content") or message.get("reasoning")
-    if isinstance(reasoning, str) and reasoning:
-        metadata["reasoning"] = reasoning
-    details = usage.get("completion_tokens_details")
-    if isinstance(details, dict) and isinstance(details.get("reasoning_tokens"), int):
-        metadata["reasoning_tokens"] = details["reasoning_tokens"]
-    if message.get("refusal"):
-        metadata["refusal"] = message["refusal"]
-    return Completion(text or "", prompt if isinstance(prompt, int) else None,
-                      completion if isinstance(completion, int) else None, metadata)
-
-
-def _parse_text_completion(content: str) -> Completion:
-    """Text, tokens and the choice's `logprobs` from a legacy completions body (or raise)."""
-    try:
-        body = json.loads(content)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedResponse(f"response is not JSON: {exc}") from None
-    choices = body.get("choices") if isinstance(body, dict) else None
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-        raise MalformedResponse("response has no choices")
-    choice = choices[0]
-    usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
-    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
-    return Completion(str(choice.get("text") or ""), prompt if isinstance(prompt, int) else None,
-                      completion if isinstance(completion, int) else None,
-                      {"finish_reason": choice.get("finish_reason"),
-                       "logprobs": choice.get("logprobs")})
 
 
 def status_of(exc: BaseException) -> int | None:
@@ -219,7 +157,7 @@ class OpenAIBackend(Backend):
                                  f"structured): try the model option response_format={other} "
                                  f"or another answer mode ({failure})") from None
             raise failure from None
-        return _parse_completion(content)
+        return parse_completion(content)
 
     async def complete_prompt(self, body: dict[str, Any]) -> Completion:
         """A legacy text completion (`/completions`): log-likelihood mode's route."""
@@ -232,7 +170,7 @@ class OpenAIBackend(Backend):
                                  "completions with logprobs), which answer_mode loglikelihood "
                                  f"needs ({failure})") from None
             raise failure from None
-        return _parse_text_completion(content)
+        return parse_text_completion(content)
 
     def failure(self, exc: openai.APIError) -> ModelError:
         """The layer's failure class for a client exception, its message redacted."""

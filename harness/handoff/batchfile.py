@@ -92,7 +92,7 @@ def _failure(line: dict[str, Any]) -> str | None:
 def read_output(path: Path, cache: ResponseCache, *, source: str,
                 lines: Iterable[tuple[int, dict[str, Any]]] | None = None) -> OutputFile:
     """Answers and failures of an output/error file, each checked against a known request."""
-    from harness.adapters.openai_compat import MalformedResponse, parse_completion_body
+    from harness.adapters.openai_answers import MalformedResponse, parse_completion_body
     from harness.jsonio import iter_jsonl
 
     rows = list(lines if lines is not None else iter_jsonl(path))
