@@ -33,9 +33,10 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time `__getattr__` 
     from harness.reports.store import read_examples, read_report
     from harness.runner import RunResult, run_task
     from harness.scoring.bootstrap import BootstrapConfig
+    from harness.scoring.label_set import INVALID
     from harness.scoring.labels import parse_label
     from harness.scoring.rouge import ROUGE_TYPES, RougeScore, score_batch, score_pair
-    from harness.scoring.stance import INVALID, stance_metrics
+    from harness.scoring.stance import stance_metrics
     from harness.selection import Selection
     from harness.tasks import Example, Task, TaskSpec, load_task
     from harness.text import ArabicTokenizer, NormalizationOptions
@@ -116,7 +117,8 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "harness.scoring.bootstrap": ("BootstrapConfig",),
     "harness.scoring.labels": ("parse_label",),
     "harness.scoring.rouge": ("ROUGE_TYPES", "RougeScore", "score_batch", "score_pair"),
-    "harness.scoring.stance": ("INVALID", "stance_metrics"),
+    "harness.scoring.label_set": ("INVALID",),
+    "harness.scoring.stance": ("stance_metrics",),
     "harness.tasks": ("Example", "Task", "TaskSpec", "load_task"),
     "harness.text": ("ArabicTokenizer", "NormalizationOptions"),
 }

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from harness.compare.loading import Run, discover_runs, group_by_task
 from harness.errors import InputError
 from harness.jsonio import atomic_write_text
 from harness.scoring.bootstrap import check_resamples
 
 if TYPE_CHECKING:  # compare.stats (numpy) is imported when comparing, not for `harness --help`
+    from harness.compare.loading import Run
     from harness.compare.stats import TaskComparison
 
 console = Console(stderr=True)
@@ -63,6 +63,7 @@ def build_comparisons(runs: Sequence[Run], *, baseline: str | None = None,
                       allow_mismatch: bool = False, resamples: int | None = None,
                       seed: int | None = None) -> list[TaskComparison]:
     """One comparison per task; mismatched runs are an InputError unless allowed."""
+    from harness.compare.loading import group_by_task
     from harness.compare.stats import compare_task
 
     for run in runs:
@@ -95,6 +96,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise InputError("is a file: --out names a folder for comparison.md and "
                          "comparison.html", path=args.out, field="--out")
+    from harness.compare.loading import discover_runs
     from harness.compare.markdown import render_markdown
 
     runs = discover_runs(args.runs)

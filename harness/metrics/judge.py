@@ -12,7 +12,6 @@ settings are recorded, so runs judged differently are not comparable.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
 
@@ -24,6 +23,8 @@ from harness.metrics.base import Aggregate, Entry, Item, Metric, Record, Value, 
 from harness.metrics.registry import register_metric
 
 if TYPE_CHECKING:
+    import asyncio
+
     from harness.judging.calls import Verdict
     from harness.scoring.bootstrap import BootstrapConfig
     from harness.scoring.significance import PairedResult
@@ -239,6 +240,8 @@ class Judge(Metric):
 
     # -- scoring -------------------------------------------------------------------------
     async def score(self, items: Sequence[Item]) -> list[dict[str, Any]]:
+        import asyncio  # not at import: loading a task file must stay cheap
+
         from harness.adapters.registry import create_adapter
 
         adapters = {label: create_adapter(split_spec(text)[0])

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from harness.metrics.base import Aggregate, Entry, Item, Metric, Record, Value, answered, entry
@@ -18,6 +17,8 @@ from harness.scoring.rouge_fast import ROUGE_TYPES, RougeType
 from harness.text import NormalizationOptions
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from harness.scoring.bootstrap import BootstrapConfig
     from harness.scoring.significance import PairedResult
 
@@ -159,6 +160,8 @@ class Rouge(Metric):
         return float(record["scores"][rouge_type][part])
 
     def _column(self, records: Sequence[Record], name: str) -> np.ndarray:
+        import numpy as np  # only when scoring: loading a task file must stay cheap
+
         return np.array([self.example_value(r, name) for r in records], dtype=np.float64)
 
     def aggregate(self, records: Sequence[Record], bootstrap: BootstrapConfig) -> Aggregate:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from harness.adapters.answer_modes import ANSWER_MODES, FREE_TEXT, LOGLIKELIHOOD, STRUCTURED
 from harness.metrics.base import Aggregate, Entry, Item, Metric, Record, Value, answered, entry
 from harness.metrics.registry import register_metric
-from harness.scoring.stance import INVALID, f_avg_defined
+from harness.scoring.label_set import INVALID, f_avg_defined
 
 if TYPE_CHECKING:
     from harness.scoring.bootstrap import BootstrapConfig

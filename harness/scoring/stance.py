@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 
 from harness.scoring.bootstrap import BootstrapConfig, percentile_interval, resample_blocks
+from harness.scoring.label_set import INVALID, f_avg_defined, f_avg_labels
 
-INVALID = "<invalid>"
-FAVOR = "favor"
-AGAINST = "against"
+__all__ = ["CI_METRICS", "INVALID", "f_avg_defined", "f_avg_labels", "stance_ci",
+           "stance_metrics", "stance_statistic"]
+
 CI_METRICS: tuple[str, ...] = ("accuracy", "macro_f1", "f_avg", "invalid_rate")
 
 
@@ -60,29 +61,10 @@ def _encode(
     return gold_codes, pred_codes
 
 
-# What F_avg averages when a task does not say: SemEval-2016 Task 6's favor and against.
-SEMEVAL_F_AVG: tuple[str, ...] = (FAVOR, AGAINST)
-
-
-def f_avg_labels(labels: Sequence[str], f_avg: Sequence[str] | None = None
-                 ) -> tuple[str, ...] | None:
-    """The labels F_avg averages the F1 of: ``f_avg`` when given (empty: no F_avg), else
-    favor and against when the label set has both; None when F_avg is not defined."""
-    chosen = tuple(f_avg) if f_avg is not None else SEMEVAL_F_AVG
-    if not chosen or not set(chosen) <= set(labels):
-        return None
-    return chosen
-
-
 def _f_avg_columns(labels: Sequence[str], f_avg: Sequence[str] | None = None
                    ) -> list[int] | None:
     chosen = f_avg_labels(labels, f_avg)
     return None if chosen is None else [list(labels).index(label) for label in chosen]
-
-
-def f_avg_defined(labels: Sequence[str], f_avg: Sequence[str] | None = None) -> bool:
-    """F_avg needs every label it averages in the set (by default favor and against)."""
-    return f_avg_labels(labels, f_avg) is not None
 
 
 def _metrics_from_counts(counts: np.ndarray, labels: Sequence[str],
