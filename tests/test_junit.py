@@ -29,20 +29,20 @@ def test_junit_from_a_regression(tmp_path: Path) -> None:
 
     summ = suites["seed_summarization"]
     cases = summ.findall("testcase")
-    # error_rate + 12 ROUGE metrics (4 types × F/P/R), one case each
-    assert len(cases) == 13
-    assert len({(c.get("classname"), c.get("name")) for c in cases}) == 13
+    # error_rate + 12 ROUGE metrics (4 types × F/P/R) + 3 checks, one case each
+    assert len(cases) == 16
+    assert len({(c.get("classname"), c.get("name")) for c in cases}) == 16
     failed = {c.get("name") for c in cases if c.find("failure") is not None}
     # lead-1 is shorter than lead-3: recall and F1 drop, precision is allowed to drop by 1
     assert {"rouge1", "rougeL", "rouge1_recall"} <= failed
     assert "rouge1_precision" not in failed and "error_rate" not in failed
     failure = next(c for c in cases if c.get("name") == "rougeL").find("failure")
     assert failure is not None and "rougeL" in failure.get("message", "")
-    assert _counts(summ) == (13, len(failed), 0, 0)
+    assert _counts(summ) == (16, len(failed), 0, 0)
 
     stance = suites["seed_stance"]  # no baseline for majority here: error rate only + a skip
     assert _counts(stance) == (2, 0, 0, 1)
-    assert _counts(root) == (15, len(failed), 0, 1)
+    assert _counts(root) == (18, len(failed), 0, 1)
 
 
 def test_junit_escapes_and_counts_errors() -> None:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 class Summarization(TaskKind):
     fields: ClassVar[tuple[str, ...]] = ("article", "references")
     gold: ClassVar[frozenset[str]] = frozenset({"references"})
-    default_metrics: ClassVar[tuple[str, ...]] = ("rouge", "diagnostics")
+    default_metrics: ClassVar[tuple[str, ...]] = ("rouge", "diagnostics", "checks")
     default_baselines: ClassVar[tuple[str, ...]] = ("lead",)
 
     def map_row(self, spec: TaskSpec, mapped: dict[str, Any], where: Where) -> dict[str, Any]:
