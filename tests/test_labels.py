@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from harness.scoring.labels import DEFAULT_ALIASES, parse_label
@@ -113,3 +116,20 @@ def test_default_aliases_cover_the_three_stances() -> None:
     for label, aliases in DEFAULT_ALIASES.items():
         for alias in aliases:
             assert parse_label(alias, LABELS) == label, alias
+
+
+def test_runs_parsed_by_different_parser_versions_are_not_compared(tmp_path: Path,
+                                                                     capsys) -> None:
+    from harness.cli import main
+    from harness.scoring.labels import PARSER_VERSION
+
+    assert main(["run", "seed_stance", "--results-dir", str(tmp_path / "now")]) == 0
+    (path,) = (tmp_path / "now").rglob("*Z-*[0-9a-f].json")
+    report = json.loads(path.read_text("utf-8"))
+    assert report["metric_settings"]["stance"]["parser"] == f"harness.labels {PARSER_VERSION}"
+    report["metric_settings"]["stance"]["parser"] = "harness.labels 1"
+    base = tmp_path / "base" / path.name
+    base.parent.mkdir()
+    base.write_text(json.dumps(report, ensure_ascii=False), "utf-8")
+    assert main(["check", str(path), "--baseline", str(base)]) == 2
+    assert "metric_settings.stance.parser" in capsys.readouterr().err

@@ -114,7 +114,11 @@ class Stance(Metric):
                                "invalid": INVALID_RULE}
         if self.settings.f_avg is not None:
             out["f_avg"] = list(self.settings.f_avg)
-        if self.answer_mode != FREE_TEXT:  # runs in different modes are not comparable
+        if self.answer_mode == FREE_TEXT:
+            from harness.scoring.labels import PARSER_VERSION
+
+            out["parser"] = f"harness.labels {PARSER_VERSION}"
+        else:  # runs in different modes are not comparable
             out["answer_mode"] = self.answer_mode
         if self.answer_mode == LOGLIKELIHOOD:
             out["invalid"] = "none: every label is scored and the best is chosen"

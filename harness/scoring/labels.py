@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from harness.text.arabic import ArabicTokenizer
 
 DEFAULT_ALIASES = lw.DEFAULT_ALIASES
+# Recorded in every free-text report: a change that reads any answer differently bumps it, so
+# runs parsed by different rules are not compared. 1: the first parser; 2: abstains on idioms
+# and weak words, reads a negated favor as against, shares the ROUGE normalization.
+PARSER_VERSION = "2"
 
 # Beyond the shared Arabic normalization: apostrophes vanish ("doesn't" = "doesnt") and hamza
 # seats fold onto their carrier letter ("مؤيد" = "مويد", "أؤيد" = "اويد").
