@@ -194,6 +194,22 @@ def test_plots_never_embed_active_text(tmp_path: Path) -> None:
         figure_svg(Fig(), "x")
 
 
+def test_bars_put_wider_scales_in_their_own_panel(tmp_path: Path) -> None:
+    from harness.compare.plots import _panels
+
+    gold = ["favor", "against", "none"] * 4
+    fake_stance_run(tmp_path, "base", gold, gold)
+    fake_stance_run(tmp_path, "other", gold, ["favor"] * 12)
+    [c] = build_comparisons(discover_runs([tmp_path]))
+    assert _panels(c) == [(c.metrics, 1.0)] and len(c.metrics) > 1
+    assert str(metric_bars(c)).count('<g id="axes_') == 1
+    wide = c.metrics[0]  # given values on a 1-5 scale, as a judge's scores are
+    for run in c.runs:
+        c.table[run.label][wide] = {"value": 4.0, "ci_low": 3.5, "ci_high": 4.6}
+    assert _panels(c) == [(c.metrics[1:], 1.0), ([wide], 4.6)]
+    assert str(metric_bars(c)).count('<g id="axes_') == 2
+
+
 def test_dict_differences_paths() -> None:
     assert dict_differences({"a": {"b": 1, "c": 2}}, {"a": {"b": 1, "c": 3, "d": 4}}) == [
         "a.c: 2 vs 3", "a.d: absent vs 4"]

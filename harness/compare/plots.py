@@ -58,32 +58,56 @@ def _label(text: str) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
+def _rows(comparison: TaskComparison, run_label: str, metrics: list[str]) -> Any:
+    """Values, CI lows and CI highs of one run's metrics (NaN where undefined)."""
+    rows = [comparison.table[run_label].get(m) or {} for m in metrics]
+    return [np.array([r.get(k) if r.get(k) is not None else np.nan for r in rows], dtype=float)
+            for k in ("value", "ci_low", "ci_high")]
+
+
+def _top(comparison: TaskComparison, metric: str) -> float:
+    """The highest value or CI bound any run has for a metric (0 when none is defined)."""
+    found = np.concatenate([np.concatenate(_rows(comparison, run.label, [metric])[::2])
+                            for run in comparison.runs])
+    found = found[np.isfinite(found)]
+    return float(found.max()) if found.size else 0.0
+
+
+def _panels(comparison: TaskComparison) -> list[tuple[list[str], float]]:
+    """Metrics on the unit scale (rates, F1, ROUGE) apart from any on a wider one (a judge's
+    1–5 scores), so neither squashes nor overflows the other's bars; each with its y top."""
+    tops = {m: _top(comparison, m) for m in comparison.metrics}
+    unit = [m for m in comparison.metrics if tops[m] <= 1.0]
+    wide = [m for m in comparison.metrics if tops[m] > 1.0]
+    panels = [(unit, 1.0)] if unit or not wide else []
+    if wide:
+        panels.append((wide, max(tops[m] for m in wide)))
+    return panels
+
+
 def metric_bars(comparison: TaskComparison) -> Markup:
-    """Grouped bars per metric, one bar per run, whiskers at the CI."""
-    metrics, runs = comparison.metrics, comparison.runs
+    """Grouped bars per metric, one bar per run, whiskers at the CI; metrics on the unit scale
+    and wider ones (e.g. 1–5 judge scores) in separate panels."""
+    runs, panels = comparison.runs, _panels(comparison)
+    width = 0.8 / max(1, len(runs))
     with plt.rc_context(_RC):
-        fig, ax = plt.subplots(figsize=(max(5.0, 1.3 * len(metrics) * max(1, len(runs)) / 2), 3.4))
-        width = 0.8 / max(1, len(runs))
-        x = np.arange(len(metrics))
-        for i, run in enumerate(runs):
-            rows = [comparison.table[run.label].get(m) or {} for m in metrics]
-            values = np.array([r.get("value") if r.get("value") is not None else np.nan
-                               for r in rows], dtype=float)
-            low = np.array([r.get("ci_low") if r.get("ci_low") is not None else np.nan
-                            for r in rows], dtype=float)
-            high = np.array([r.get("ci_high") if r.get("ci_high") is not None else np.nan
-                             for r in rows], dtype=float)
-            err = np.vstack([np.clip(values - low, 0, None), np.clip(high - values, 0, None)])
-            err = np.nan_to_num(err)
-            ax.bar(x + (i - (len(runs) - 1) / 2) * width, np.nan_to_num(values), width,
-                   yerr=err, capsize=3, color=_COLORS[i % len(_COLORS)],
-                   label=_label(run.label), error_kw={"elinewidth": 1, "ecolor": "#222"})
-        ax.set_xticks(x, [_label(m) + ("" if comparison.higher_is_better(m) else
-                                       "\n(lower is better)") for m in metrics])
-        ax.set_ylim(0, 1.05)
-        ax.set_ylabel(f"score ({comparison.config.confidence:.0%} CI)")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(4, len(runs)),
-                  frameon=False)
+        sizes = [max(5.0, 1.3 * len(p) * max(1, len(runs)) / 2) for p, _ in panels]
+        fig, axes = plt.subplots(1, len(sizes), figsize=(sum(sizes), 3.4), squeeze=False,
+                                 gridspec_kw={"width_ratios": sizes})
+        for ax, (metrics, highest) in zip(axes[0], panels, strict=True):
+            x = np.arange(len(metrics))
+            for i, run in enumerate(runs):
+                values, low, high = _rows(comparison, run.label, metrics)
+                err = np.vstack([np.clip(values - low, 0, None), np.clip(high - values, 0, None)])
+                ax.bar(x + (i - (len(runs) - 1) / 2) * width, np.nan_to_num(values), width,
+                       yerr=np.nan_to_num(err), capsize=3, color=_COLORS[i % len(_COLORS)],
+                       label=_label(run.label), error_kw={"elinewidth": 1, "ecolor": "#222"})
+            ax.set_xticks(x, [_label(m) + ("" if comparison.higher_is_better(m) else
+                                           "\n(lower is better)") for m in metrics])
+            ax.set_ylim(0, 1.05 * highest)
+            ax.set_ylabel(f"score ({comparison.config.confidence:.0%} CI)")
+        fig.legend(*axes[0][0].get_legend_handles_labels(), loc="lower center",
+                   bbox_to_anchor=(0.5, -0.12), ncol=min(4, len(runs)), frameon=False)
         return figure_svg(fig, f"bars-{comparison.task}")
 
 
