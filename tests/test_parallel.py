@@ -35,6 +35,19 @@ def _slow_pids(chunk: Sequence[int]) -> list[tuple[int, int]]:
     return [(os.getpid(), x) for x in chunk]
 
 
+_MET: set[int] = set()  # processes that have passed the barrier (per process after a fork)
+_BARRIER: list[threading.Barrier] = []  # set by the test before forking; inherited
+
+
+def _pids_after_all_started(chunk: Sequence[int]) -> list[tuple[int, int]]:
+    """Each process's first chunk waits until every process holds one, so the test shows the
+    batch shared however late a loaded machine starts the children."""
+    if os.getpid() not in _MET:
+        _MET.add(os.getpid())
+        _BARRIER[0].wait(timeout=30)
+    return [(os.getpid(), x) for x in chunk]
+
+
 def _fail_in_child(chunk: Sequence[int]) -> list[int]:
     if os.getpid() != _PARENT:
         raise ValueError(f"bad item near {chunk[0]}")
@@ -87,7 +100,8 @@ def test_empty_batch_starts_nothing() -> None:
 
 @needs_fork
 def test_fork_map_shares_the_batch_between_processes() -> None:
-    got = list(fork_map(_slow_pids, list(range(600)), 3))
+    _BARRIER[:] = [multiprocessing.get_context("fork").Barrier(3)]
+    got = list(fork_map(_pids_after_all_started, list(range(600)), 3))
     assert [x for _, x in got] == list(range(600))
     pids = {pid for pid, _ in got}
     assert _PARENT in pids
