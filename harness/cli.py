@@ -31,6 +31,12 @@ if TYPE_CHECKING:
 console = Console(stderr=True)
 
 
+def add_allow_outside_data(parser: argparse.ArgumentParser) -> None:
+    """The flag of every command that loads task files."""
+    parser.add_argument("--allow-outside-data", action="store_true",
+                        help="let a task read data outside its tree (the folder above its own)")
+
+
 def stdout_console() -> Console:
     """Tables go to stdout; when piped (CI logs) use a wide fixed width instead of 80 columns."""
     return Console(width=None if sys.stdout.isatty() else 160)
@@ -59,8 +65,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--shard", metavar="I/N", help="run only shard I of N (by a hash of the "
                      "example id); `harness merge` joins the shard reports")
     run.add_argument("--no-write", action="store_true", help="print results, write no report")
-    run.add_argument("--allow-outside-data", action="store_true",
-                     help="let a task read data outside its tree (the folder above its own)")
+    add_allow_outside_data(run)
     run.add_argument("--dry-run", action="store_true",
                      help="print the first prompts and request bodies, the number of calls and "
                           "a cost estimate for priced models; send and write nothing")
@@ -96,8 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="+", type=Path)
     validate.add_argument("--tasks-dir", type=Path, default=Path("tasks"))
     validate.add_argument("--hub", action="store_true", help="also load Hub tasks' data")
-    validate.add_argument("--allow-outside-data", action="store_true",
-                          help="let a task read data outside its tree")
+    add_allow_outside_data(validate)
     validate.set_defaults(func=cmd_validate)
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub)

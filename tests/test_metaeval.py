@@ -63,3 +63,17 @@ def test_meta_eval_seed_task_offline_and_with_a_judge(
     assert judged["metric_settings"]["judge"]["judges"][0]["model"] == "fake"
     usage = judged["details"]["judge"]["usage"]["fake"]  # 8 summaries x 2 questions
     assert usage["calls"] == server.state.total_calls == 16 and usage["cached"] == 0
+
+
+def test_meta_eval_reads_outside_data_only_when_allowed(tmp_path: Path, capsys) -> None:
+    spec = (TASKS / "seed_summarization.yaml").read_text("utf-8")
+    data = (TASKS / "seed_summarization.yaml").parent.parent / "references"
+    (tmp_path / "tasks").mkdir()
+    task = tmp_path / "tasks" / "copy.yaml"
+    task.write_text(spec.replace("path: ../references/", f"path: {data}/"), "utf-8")
+    assert main(["meta-eval", str(task), "--out", str(tmp_path / "no")]) == 2
+    assert "--allow-outside-data" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
+    assert main(["meta-eval", str(task), "--allow-outside-data", "--out",
+                 str(tmp_path / "yes")]) == 0
+    assert json.loads((tmp_path / "yes" / "metaeval.json").read_text("utf-8"))["n_examples"] == 1

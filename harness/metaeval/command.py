@@ -14,6 +14,7 @@ from harness.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from harness.cli import add_allow_outside_data
     from harness.cli_judge import add_judge_argument
     from harness.cli_models import add_api_arguments
 
@@ -25,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, help="corruption seed (recorded)")
     parser.add_argument("--out", type=Path, help="output folder "
                         "(default results/metaeval/TASK)")
+    add_allow_outside_data(parser)
     add_judge_argument(parser)
     add_api_arguments(parser)
     parser.set_defaults(func=cmd_meta_eval)
@@ -42,7 +44,8 @@ def cmd_meta_eval(args: argparse.Namespace) -> int:
 
     if args.limit is not None and args.limit < 1:
         raise InputError(f"must be a positive integer, got {args.limit}", field="--limit")
-    task = load_task(find_task(args.task, args.tasks_dir))
+    task = load_task(find_task(args.task, args.tasks_dir),
+                     allow_outside_data=args.allow_outside_data)
     if "references" not in task.spec.task_kind.fields:
         raise InputError(f"{task.name} is a {task.kind} task: meta-eval corrupts reference "
                          "summaries", field="task")
