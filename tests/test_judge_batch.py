@@ -152,6 +152,26 @@ def test_kill_9_while_polling_a_judge_batch_then_resume_without_resubmitting(
         assert batch["id"] not in capsys.readouterr().out  # settled
 
 
+def test_kill_9_while_polling_the_retry_round_then_resume_it(
+        tmp_path: Path, task: tuple[Path, Path]) -> None:
+    with FakeBatchServer(hold=True, hold_after=1, answer=scripted, models=(JUDGE,)) as server:
+        child = subprocess.Popen([sys.executable, "-m", "harness", *args(task, server, tmp_path)],
+                                 env=environment(), stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        try:
+            _wait(lambda: ("batch_2", "in_progress") in server.state.history, "the retry round")
+        finally:
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait()
+        server.state.hold = False
+        assert main(args(task, server, tmp_path)) == 0  # round 1 cached, round 2 resumed
+        assert len(server.state.created) == 2 and server.state.total_calls == 0
+        report, records = latest(tmp_path)
+        assert verdicts(records)[1]["dimensions"]["faithfulness"]["score"] == 4
+        usage = report["details"]["judge"]["usage"][JUDGE]
+        assert (usage["calls"], usage["cached"], usage["batch"]) == (12, 8, 12)
+
+
 def test_meta_eval_and_pairwise_judge_through_batches(tmp_path: Path,
                                                       task: tuple[Path, Path]) -> None:
     with FakeBatchServer(answer=answer) as server:

@@ -25,6 +25,7 @@ from harness.judging.rubrics import Language, retry_message
 
 if TYPE_CHECKING:
     from harness.batch.run import BatchRun
+    from harness.models.adapter import BackendAdapter
 
 ATTEMPTS = 2  # the first answer, and one retry that quotes the parse error
 
@@ -120,13 +121,10 @@ class _Asking:
             return True
 
 
-def _body(adapter: Adapter, request: Request,
-          response_format: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """What a model-layer adapter sends (the schema as `response_format`); None otherwise."""
-    from harness.models.adapter import BackendAdapter
-
-    if not isinstance(adapter, BackendAdapter):
-        return None
+def _body(adapter: BackendAdapter, request: Request,
+          response_format: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What a model-layer adapter sends: its request body, with the schema as
+    `response_format`."""
     body = adapter.request_body(request)
     return body if response_format is None else {**body, "response_format": dict(response_format)}
 
@@ -136,9 +134,8 @@ async def _generate(adapter: Adapter, request: Request,
     from harness.models.adapter import BackendAdapter
 
     try:
-        body = _body(adapter, request, response_format)
-        if body is not None and isinstance(adapter, BackendAdapter):
-            return await adapter.client.complete(body)
+        if isinstance(adapter, BackendAdapter):
+            return await adapter.client.complete(_body(adapter, request, response_format))
         return await adapter.generate(request)
     except ModelError as exc:
         return Response(text="", error=str(exc))
@@ -178,8 +175,8 @@ async def ask_all(adapter: Adapter, questions: Sequence[Question],
     for _ in range(ATTEMPTS):  # one batch per round: the retries form the second
         if not todo:
             break
-        bodies = [_body(adapter, a.request(), a.question.response_format) for a in todo]
-        responses = await batch.answer_all([b for b in bodies if b is not None],
-                                           purpose="judge")
+        responses = await batch.answer_all(
+            [_body(batch.adapter, a.request(), a.question.response_format) for a in todo],
+            purpose="judge")
         todo = [a for a, r in zip(todo, responses, strict=True) if a.read(r)]
     return [a.verdict for a in asking]
