@@ -79,6 +79,7 @@ def test_a_failed_pairwise_call_is_errored_then_asked_again(
             "--cache-dir", str(tmp_path / "c"), "--out", str(out)]
     assert main(argv) == 0
     result = json.loads(out.read_text("utf-8"))
+    assert result["pairwise_version"] == "2"
     assert (result["summary"]["n_valid"], result["summary"]["n_invalid"],
             result["summary"]["n_errored"]) == (3, 0, 1)
     [row] = [r for r in result["pairs"] if r["id"] == "e0"]

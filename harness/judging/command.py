@@ -17,7 +17,7 @@ from harness.errors import InputError
 if TYPE_CHECKING:
     from harness.compare.loading import Run
 
-PAIRWISE_VERSION = "1"
+PAIRWISE_VERSION = "2"  # 2: a failed call is an "error" pair (n_errored), no longer "invalid"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
