@@ -1,7 +1,8 @@
 """The fake OpenAI server plus the files and batches endpoints, for batch-API tests.
 
 A batch moves one status per retrieve through `statuses` (validating, in_progress,
-finalizing, then its `final` status); `hold` keeps it in_progress until released. Requests
+finalizing, then its `final` status); `hold` keeps it in_progress until released (all
+batches but the first `hold_after`). Requests
 whose prompt key is in `fail_prompts` land in the error file (HTTP 400 lines); an expired or
 cancelled batch answers its first `partial` requests and lists the rest in the error file with
 the provider's code; a failed batch has no files, only `errors`.
@@ -34,6 +35,7 @@ class BatchServerState(ServerState):
     statuses: tuple[str, ...] = ("validating", "in_progress", "finalizing")
     final: str = "completed"
     hold: bool = False
+    hold_after: int = 0  # the first this many batches are not held
     fail_prompts: set[str] = field(default_factory=set)
     partial: int = 0
     files: dict[str, bytes] = field(default_factory=dict)
@@ -133,7 +135,8 @@ class _BatchHandler(_Handler):
             self._finish(state, batch, "cancelled")
             return batch
         step = state.steps[batch_id] + 1
-        if state.hold and batch["status"] == "in_progress":
+        if (state.hold and batch["status"] == "in_progress"
+                and list(state.batches).index(batch_id) >= state.hold_after):
             step -= 1
         state.steps[batch_id] = step
         if step < len(state.statuses):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_openai_server import FakeOpenAIServer, judge_answer
+from fake_openai_server import FakeOpenAIServer, FaultPlan, judge_answer, prompt_key
 from helpers import TASKS
 
 from harness.cli import main
@@ -98,6 +98,44 @@ def test_answers_valid_fenced_retried_invalid_and_refused(
     assert again[0]["scores"]["judge"]["fake"]["usage"]["cached"] == 2
 
 
+def test_a_failed_judge_call_is_errored_not_invalid_and_asked_again(
+        fake_openai: Callable[..., FakeOpenAIServer], tmp_path: Path) -> None:
+    from harness.judging.rubrics import DIMENSIONS, claims_messages, dimensions_messages
+
+    cases = ["case-plain", "case-five", "case-twice"]
+    dims_503 = prompt_key(dimensions_messages("ar", DIMENSIONS, ARTICLE, ["ملخص."], cases[0]))
+    claims_429 = prompt_key(claims_messages("ar", ARTICLE, cases[1]))
+    # each fails once: with max_attempts=1 the layer gives up (server error, rate limit)
+    server = fake_openai(answer=scripted, plan=FaultPlan(script={dims_503: ["503"],
+                                                                 claims_429: ["429"]}))
+    judge = judge_for(server, tmp_path)
+    rows = records(judge, cases)
+    plain, five, twice = (r["scores"]["judge"]["fake"] for r in rows)
+    assert plain["dimensions"] is None and plain["dimensions_invalid"] is None
+    assert "judge call failed" in plain["dimensions_error"] and "503" in plain[
+        "dimensions_error"]
+    assert five["claims"] is None and five["claims_invalid"] is None
+    assert "429" in five["claims_error"]
+    assert twice["dimensions_error"] is None and twice["dimensions_invalid"]  # unparseable
+    result = judge.aggregate(rows, BootstrapConfig(200, 1, 0.95))
+    # errored questions are neither scored (never 0) nor counted invalid
+    assert result.values["judge_faithfulness"]["value"] == 5.0  # case-five's, alone
+    assert result.values["judge_claims_supported"]["value"] == 0.5
+    assert result.values["judge_error_rate"]["value"] == pytest.approx((0.5 + 0.5 + 0) / 3)
+    assert result.values["judge_invalid_rate"]["value"] == pytest.approx((0 + 0 + 1) / 3)
+    assert result.details["judge"]["errored_questions"] == {"fake": 2}
+    assert result.details["judge"]["invalid_answers"] == {"fake": 2}
+    assert "judge call failed" in judge.example_detail(rows[0])[0][1]
+    # not cached: the next run asks exactly those two again, and gets answers
+    again = records(judge_for(server, tmp_path), cases)
+    assert server.state.calls[dims_503] == server.state.calls[claims_429] == 2
+    usage = again[0]["scores"]["judge"]["fake"]["usage"]
+    assert (usage["calls"], usage["cached"]) == (2, 1)  # claims from the cache
+    values = judge.aggregate(again, BootstrapConfig(200, 1, 0.95)).values
+    assert values["judge_error_rate"]["value"] == 0.0
+    assert values["judge_faithfulness"]["value"] == 4.5
+
+
 def test_parse_rules() -> None:
     from harness.judging.rubrics import DIMENSIONS, dimensions_messages, rubric_hash
 
@@ -126,6 +164,10 @@ def test_several_judges_mean_per_judge_and_alpha(
     assert values["judge_alpha_fluency"]["value"] == 1.0  # both judges agree exactly
     recorded = Judge.from_recorded(json.loads(json.dumps(judge.record_settings())))
     assert list(recorded.values()) == list(judge.values())
+    # a report written before version 2 keeps its values: no judge_error_rate to recompute
+    before = {k: v for k, v in judge.record_settings().items() if k != "version"}
+    assert set(judge.values()) - set(Judge.from_recorded(before).values()) == {
+        "judge_error_rate"}
     with pytest.raises(InputError, match="share a label"):
         Judge(JudgeSettings(judges=(specs[0], specs[0])))
     with pytest.raises(InputError, match="needs a judge"):

@@ -1,5 +1,6 @@
-"""`harness batches`: the submitted batches whose answers no run has collected yet;
-`--cancel ID` asks the provider to cancel one (the next run collects what it finished)."""
+"""`harness batches`: the submitted batches whose answers no run has collected yet (the
+evaluated model's, and judges'); `--cancel ID` asks the provider to cancel one (the next run
+collects what it finished)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    batches = sub.add_parser("batches", help="list pending provider batches (run --batch), "
-                             "or cancel one")
+    batches = sub.add_parser("batches", help="list pending provider batches (run --batch: "
+                             "the model's and the judges'), or cancel one")
     batches.add_argument("--cache-dir", type=Path, help="response cache folder "
                          "(default .harness-cache)")
     batches.add_argument("--cancel", metavar="BATCH_ID", help="cancel this batch")
@@ -32,12 +33,13 @@ def cmd_batches(args: argparse.Namespace) -> int:
     try:
         if args.cancel:
             return _cancel(state, args.cancel)
-        table = Table("batch", "model", "endpoint", "requests", "last status", "submitted")
+        table = Table("batch", "for", "model", "endpoint", "requests", "last status",
+                      "submitted")
         for batch in state.pending():
             submitted = datetime.fromtimestamp(batch.submitted_at, UTC).isoformat(
                 timespec="seconds")
-            table.add_row(batch.id, batch.model, batch.endpoint, str(len(batch.keys)),
-                          batch.status, submitted)
+            table.add_row(batch.id, batch.purpose, batch.model, batch.endpoint,
+                          str(len(batch.keys)), batch.status, submitted)
         stdout_console().print(table)
     finally:
         state.close()

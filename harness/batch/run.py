@@ -1,4 +1,5 @@
-"""One task's requests through a provider's batch API, answered back per request.
+"""One task's requests (or one round of a judge's questions) through a provider's batch API,
+answered back per request.
 
 The runner asks for answers one request at a time; the first ask starts the whole batch step
 (cache look-up, resume or submit, poll, download, store) and every ask then takes its answer
@@ -59,18 +60,32 @@ class BatchRun:
         self.poll_interval = poll_interval
         self.say = say
         self._bodies: dict[str, dict[str, Any]] = {}
+        self._purpose = "model"  # what the requests are for ("judge": a judge's questions)
         self._job: asyncio.Future[dict[str, Response]] | None = None
 
     def plan(self, requests: Sequence[Request]) -> None:
+        self._plan([self.adapter.request_body(r) for r in requests], "model")
+
+    def _plan(self, bodies: Sequence[dict[str, Any]], purpose: str) -> None:
         client = self.adapter.client
         self._bodies = {}
-        for request in requests:
-            body = self.adapter.request_body(request)
+        for body in bodies:
             self._bodies.setdefault(client.cache_key(body), body)
+        self._purpose = purpose
         self._job = None
 
     async def answer(self, request: Request) -> Response:
-        key = self.adapter.client.cache_key(self.adapter.request_body(request))
+        return await self._answer(self.adapter.request_body(request))
+
+    async def answer_all(self, bodies: Sequence[dict[str, Any]], purpose: str
+                         ) -> list[Response]:
+        """One whole batch step for these request bodies (e.g. a round of judge questions):
+        the answers in order, from the cache or from one batch (`purpose` labels it)."""
+        self._plan(bodies, purpose)
+        return list(await asyncio.gather(*(self._answer(b) for b in bodies)))
+
+    async def _answer(self, body: dict[str, Any]) -> Response:
+        key = self.adapter.client.cache_key(body)
         if self._job is None:
             self._job = asyncio.ensure_future(self._collect())
         response = (await self._job)[key]
@@ -104,8 +119,8 @@ class BatchRun:
                        if wanted & set(b.keys)]
             covered = {k for b in resumed for k in b.keys}
             for batch in resumed:
-                self.say(f"resuming batch {batch.id} ({len(batch.keys)} requests, last seen "
-                         f"{batch.status}): not submitting these again")
+                self.say(f"resuming {self._label()}batch {batch.id} ({len(batch.keys)} "
+                         f"requests, last seen {batch.status}): not submitting these again")
             ids = [b.id for b in resumed]
             fresh = [k for k in todo if k not in covered]
             if fresh:
@@ -121,6 +136,9 @@ class BatchRun:
                 results[key] = Response(text="", attempts=1, error=failures.get(
                     key, "the batch returned no answer for this request"))
         return results
+
+    def _label(self) -> str:
+        return "" if self._purpose == "model" else f"{self._purpose} "
 
     async def _submit(self, keys: list[str], cache: ResponseCache, state: BatchState) -> str:
         import openai
@@ -138,8 +156,9 @@ class BatchRun:
             raise AdapterError(f"batch submission failed: {backend.failure(exc)}") from None
         # recorded before the first poll: a killed run resumes this batch, never pays twice
         state.add(batch.id, endpoint=backend.endpoint, model=backend.model,
-                  api_key_env=backend.api_key_env, keys=keys, status=batch.status)
-        self.say(f"submitted batch {batch.id}: {len(keys)} requests "
+                  api_key_env=backend.api_key_env, keys=keys, status=batch.status,
+                  purpose=self._purpose)
+        self.say(f"submitted {self._label()}batch {batch.id}: {len(keys)} requests "
                  f"(completion window {COMPLETION_WINDOW})")
         return batch.id
 
@@ -168,7 +187,8 @@ class BatchRun:
             counts = batch.request_counts
             done, failed, total = ((counts.completed, counts.failed, counts.total)
                                    if counts else (0, 0, 0))
-            line = f"batch {batch_id}: {batch.status}, {done} done / {failed} failed / {total}"
+            line = (f"{self._label()}batch {batch_id}: {batch.status}, {done} done / {failed} "
+                    f"failed / {total}")
             if line != last:
                 elapsed = time.monotonic() - started
                 self.say(f"{line} (elapsed {elapsed:.0f} s)")

@@ -12,6 +12,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (
@@ -22,9 +23,11 @@ CREATE TABLE IF NOT EXISTS batches (
     keys TEXT NOT NULL,
     status TEXT NOT NULL,
     submitted_at REAL NOT NULL,
-    settled_at REAL
+    settled_at REAL,
+    purpose TEXT NOT NULL DEFAULT 'model'
 )
 """
+PURPOSES = ("model", "judge")  # whose requests a batch holds: the evaluated model's, a judge's
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,14 @@ class BatchRecord:
     status: str
     submitted_at: float
     settled_at: float | None
+    purpose: str = "model"
+
+
+_COLUMNS = "id, endpoint, model, api_key_env, keys, status, submitted_at, settled_at, purpose"
+
+
+def _record(row: tuple[Any, ...]) -> BatchRecord:
+    return BatchRecord(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), *row[5:])
 
 
 class BatchState:
@@ -49,12 +60,18 @@ class BatchState:
         self._db.execute("PRAGMA busy_timeout = 60000")
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(batches)")}
+        if "purpose" not in columns:  # a cache written before judges could batch
+            self._db.execute("ALTER TABLE batches ADD COLUMN purpose TEXT NOT NULL "
+                             "DEFAULT 'model'")
 
     def add(self, batch_id: str, *, endpoint: str, model: str, api_key_env: str,
-            keys: list[str], status: str) -> None:
-        self._db.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+            keys: list[str], status: str, purpose: str = "model") -> None:
+        assert purpose in PURPOSES, purpose
+        self._db.execute("INSERT INTO batches (id, endpoint, model, api_key_env, keys, status, "
+                         "submitted_at, purpose) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                          (batch_id, endpoint, model, api_key_env, json.dumps(keys), status,
-                          time.time()))
+                          time.time(), purpose))
 
     def set_status(self, batch_id: str, status: str, *, settled: bool = False) -> None:
         self._db.execute("UPDATE batches SET status = ?, settled_at = ? WHERE id = ?",
@@ -63,18 +80,15 @@ class BatchState:
     def pending(self, endpoint: str | None = None, model: str | None = None
                 ) -> list[BatchRecord]:
         """Unsettled batches (of one endpoint and model if given), oldest first."""
-        rows = self._db.execute("SELECT * FROM batches WHERE settled_at IS NULL "
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM batches WHERE settled_at IS NULL "
                                 "ORDER BY submitted_at").fetchall()
-        found = [BatchRecord(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], r[6], r[7])
-                 for r in rows]
+        found = [_record(r) for r in rows]
         return [b for b in found if endpoint in (None, b.endpoint) and model in (None, b.model)]
 
     def get(self, batch_id: str) -> BatchRecord | None:
-        row = self._db.execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone()
-        if row is None:
-            return None
-        return BatchRecord(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), row[5],
-                           row[6], row[7])
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM batches WHERE id = ?",
+                               (batch_id,)).fetchone()
+        return None if row is None else _record(row)
 
     def close(self) -> None:
         self._db.close()

@@ -17,7 +17,7 @@ from harness.errors import InputError
 if TYPE_CHECKING:
     from harness.compare.loading import Run
 
-PAIRWISE_VERSION = "1"
+PAIRWISE_VERSION = "2"  # 2: a failed call is an "error" pair (n_errored), no longer "invalid"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -92,7 +92,8 @@ def cmd_pairwise(args: argparse.Namespace) -> int:
         atomic_write_text(args.out, text_out + "\n")
     s = result["summary"]
     print(f"A {args.run_a} vs B {args.run_b}: {s['n_valid']} pairs judged, {s['n_invalid']} "
-          f"invalid, {s['order_dependent']} order-dependent (counted as ties)")
+          f"invalid, {s['n_errored']} errored (judge call failed: run again), "
+          f"{s['order_dependent']} order-dependent (counted as ties)")
     for name in ("win_rate_a", "win_rate_b", "tie_rate", "length_difference_words"):
         e = s[name]
         print(f"  {name}: {e['value']} [{e['ci_low']}, {e['ci_high']}]")

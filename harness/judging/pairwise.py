@@ -1,8 +1,10 @@
 """Pairwise judging: which of two runs' summaries of the same article is better.
 
 Each pair is asked in both orders; a verdict that changes with the order is a tie (position
-bias), and so is an answer of "tie". Win rates come with bootstrap CIs, and the mean length
-difference sits beside them (judges are known to prefer longer answers).
+bias), and so is an answer of "tie". A pair whose answer stayed unparseable is "invalid"; one
+whose judge call failed is "error" (not cached: asked again by the next run); neither counts.
+Win rates come with bootstrap CIs, and the mean length difference sits beside them (judges
+are known to prefer longer answers).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.judging import parse, rubrics
-from harness.judging.calls import Usage, ask
+from harness.judging.calls import Question, Usage, ask_all
 
 SCHEMA = {"type": "object", "additionalProperties": False, "required": ["better", "justification"],
           "properties": {"better": {"type": "string", "enum": ["1", "2", "tie"]},
@@ -43,36 +45,30 @@ def order_dependent(first: str | None, second: str | None) -> bool:
 async def judge_pairs(adapter: Any, judge: Mapping[str, Any], language: rubrics.Language,
                       pairs: Sequence[tuple[str, str, str, str]],
                       concurrency: int) -> tuple[list[dict[str, Any]], Usage]:
-    """Per (id, article, summary A, summary B): both orders' answers and the verdict."""
+    """Per (id, article, summary A, summary B): both orders' answers and the verdict (asked
+    all at once: in batch rounds when the judge batches)."""
     from harness.adapters.base import GenerationSettings
     from harness.metrics.judge import response_format_for
 
-    gate = asyncio.Semaphore(concurrency)
-    usage = Usage()
     fmt = response_format_for(judge["structured_output"], SCHEMA)
-
-    async def one(example_id: str, article: str, first: str, second: str) -> str | None:
-        async with gate:
-            found = await ask(adapter, example_id=example_id,
-                              messages=rubrics.pairwise_messages(language, article, first, second),
-                              parse=parse.parse_preference, language=language,
-                              generation=GenerationSettings(**judge["generation"]),
-                              response_format=fmt)
-        for key, value in found.usage.as_dict().items():
-            current = getattr(usage, key)
-            setattr(usage, key, None if value is None or current is None else current + value)
-        return found.value
-
-    async def pair(example_id: str, article: str, a: str, b: str) -> dict[str, Any]:
-        first, second = await asyncio.gather(one(example_id, article, a, b),
-                                             one(example_id, article, b, a))
-        return {"id": example_id, "a_first": first, "b_first": second,
-                "verdict": verdict(first, second),
-                "order_dependent": order_dependent(first, second),
-                "length_difference": len(a.split()) - len(b.split())}
-
-    rows = await asyncio.gather(*(pair(*p) for p in pairs))
-    return list(rows), usage
+    generation = GenerationSettings(**judge["generation"])
+    questions = [Question(example_id, rubrics.pairwise_messages(language, article, first, second),
+                          parse.parse_preference, generation, language, fmt)
+                 for example_id, article, a, b in pairs for first, second in ((a, b), (b, a))]
+    answers = iter(await ask_all(adapter, questions, asyncio.Semaphore(concurrency)))
+    usage = Usage()
+    rows = []
+    for example_id, _, a, b in pairs:
+        found = [next(answers), next(answers)]
+        for answer in found:
+            usage.merge(answer.usage)
+        first, second = (answer.value for answer in found)
+        error = next((answer.error for answer in found if answer.error), None)
+        rows.append({"id": example_id, "a_first": first, "b_first": second,
+                     "verdict": "error" if error else verdict(first, second),
+                     "order_dependent": order_dependent(first, second),
+                     "length_difference": len(a.split()) - len(b.split()), "error": error})
+    return rows, usage
 
 
 def summarize(rows: Sequence[Mapping[str, Any]], bootstrap: Any) -> dict[str, Any]:
@@ -80,9 +76,10 @@ def summarize(rows: Sequence[Mapping[str, Any]], bootstrap: Any) -> dict[str, An
     from harness.metrics.base import entry
     from harness.scoring.bootstrap import mean_ci
 
-    valid = [r for r in rows if r["verdict"] != "invalid"]
+    valid = [r for r in rows if r["verdict"] not in ("invalid", "error")]
     out: dict[str, Any] = {"n_pairs": len(rows), "n_valid": len(valid),
-                           "n_invalid": len(rows) - len(valid),
+                           "n_invalid": sum(r["verdict"] == "invalid" for r in rows),
+                           "n_errored": sum(r["verdict"] == "error" for r in rows),
                            "order_dependent": sum(r["order_dependent"] for r in valid)}
     for name in ("a", "b", "tie"):
         column = [float(r["verdict"] == name) for r in valid]

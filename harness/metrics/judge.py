@@ -4,10 +4,13 @@ Each judge (a model spec, set in `metrics.judge.judges` or with `harness run --j
 through the model layer, so its calls are cached, retried, limited and resumable, and its tokens
 and cost are reported apart from the evaluated model's (`details.judge.usage`). An answer that
 cannot be parsed is retried once with the parse error, then counted invalid
-(`judge_invalid_rate`): never scored 0, never guessed. With several judges the headline is the
-mean across judges, each judge's values are reported, and their agreement is Krippendorff's
-ordinal alpha. The rubric (version, language, text hash), the judges and their generation
-settings are recorded, so runs judged differently are not comparable.
+(`judge_invalid_rate`); a call that fails (no answer after the layer's retries) is errored
+(`judge_error_rate`), not cached and asked again by the next run. Neither is scored 0 or
+guessed. A judge spec with `batch=true` (the run's `--batch` gives it) is asked through
+provider batches. With several judges the headline is the mean across judges, each judge's
+values are reported, and their agreement is Krippendorff's ordinal alpha. The rubric (version,
+language, text hash), the judges and their generation settings are recorded, so runs judged
+differently are not comparable.
 """
 
 from __future__ import annotations
@@ -23,9 +26,7 @@ from harness.metrics.base import Aggregate, Entry, Item, Metric, Record, Value, 
 from harness.metrics.registry import register_metric
 
 if TYPE_CHECKING:
-    import asyncio
 
-    from harness.judging.calls import Verdict
     from harness.scoring.bootstrap import BootstrapConfig
     from harness.scoring.significance import PairedResult
 
@@ -33,6 +34,10 @@ Structured = Literal["json_schema", "json_object", "none"]
 STRUCTURED: tuple[str, ...] = get_args(Structured)
 Dimension = Literal["faithfulness", "coverage", "fluency", "conciseness"]
 CLAIMS = "claims_supported"
+# How the values are computed; recorded, so a report keeps the meaning it was written with.
+# 2: a failed judge call is errored (judge_error_rate), no longer counted in judge_invalid_rate.
+VERSION = "2"
+QUESTIONS = ("dimensions", "claims")  # a verdict's questions: `<q>_invalid`, `<q>_error` each
 
 
 class JudgeSettings(BaseModel):
@@ -85,8 +90,10 @@ class Judge(Metric):
     settings: JudgeSettings
 
     def __init__(self, settings: BaseModel | None = None, answer_mode: str = "free_text",
-                 judges: Sequence[Mapping[str, Any]] | None = None) -> None:
+                 judges: Sequence[Mapping[str, Any]] | None = None,
+                 version: str = VERSION) -> None:
         super().__init__(settings, answer_mode)
+        self.version = version
         if judges is None:
             if not self.settings.judges:
                 raise InputError("the judge metric needs a judge model: set metrics.judge."
@@ -120,11 +127,13 @@ class Judge(Metric):
             language=recorded.get("rubric", {}).get("language", "ar"),
             dimensions=tuple(recorded.get("dimensions", DIMENSIONS)),
             claims=bool(recorded.get("claims", True)))
-        return cls(settings, judges=recorded.get("judges") or [])
+        return cls(settings, judges=recorded.get("judges") or [],
+                   version=str(recorded.get("version", "1")))
 
     def record_settings(self) -> dict[str, Any]:
         s = self.settings
         return {
+            "version": self.version,
             "rubric": {"version": RUBRIC_VERSION, "language": s.language,
                        "hash": rubric_hash(s.language, s.dimensions, s.claims)},
             "dimensions": list(s.dimensions), "claims": s.claims, "scale": list(SCALE),
@@ -138,6 +147,8 @@ class Judge(Metric):
     def values(self) -> dict[str, Value]:
         out = {f"judge_{m}": Value() for m in self._measures()}
         out["judge_invalid_rate"] = Value(higher_is_better=False, tested=False)
+        if self.version != "1":
+            out["judge_error_rate"] = Value(higher_is_better=False, tested=False)
         if len(self.labels) > 1:
             out.update({f"judge_{m}@{label}": Value(headline=False)
                         for label in self.labels for m in self._measures()})
@@ -157,17 +168,26 @@ class Judge(Metric):
         measure, _, label = name.removeprefix("judge_").partition("@")
         if measure.startswith("alpha_"):
             raise KeyError(f"{name} is a run-level agreement, not a per-example value")
+        rate = measure in ("invalid_rate", "error_rate")
         if not answered(record):
-            return None if measure == "invalid_rate" else (
-                0.0 if measure == CLAIMS else float(SCALE[0]))
+            return None if rate else (0.0 if measure == CLAIMS else float(SCALE[0]))
         verdicts = (record["scores"].get("judge") or {})
-        if measure == "invalid_rate":
-            asked = [v.get(k) for v in verdicts.values()
-                     for k in ("dimensions_invalid", "claims_invalid") if k in v]
-            return sum(x is not None for x in asked) / len(asked) if asked else None
+        if rate:
+            return self._rate(verdicts.values(), measure)
         chosen = [verdicts[label]] if label else list(verdicts.values())
         found = [x for v in chosen if v is not None and (x := self._one(v, measure)) is not None]
         return sum(found) / len(found) if found else None
+
+    @staticmethod
+    def _rate(verdicts: Any, measure: str) -> float | None:
+        """Of one example's questions: the share whose call failed (error_rate), or of those
+        answered, the share whose answer stayed unparseable (invalid_rate)."""
+        asked = [(v.get(f"{q}_invalid"), v.get(f"{q}_error")) for v in verdicts if v
+                 for q in QUESTIONS if f"{q}_invalid" in v]
+        if measure == "error_rate":
+            return sum(e is not None for _, e in asked) / len(asked) if asked else None
+        got = [i for i, e in asked if e is None]
+        return sum(i is not None for i in got) / len(got) if got else None
 
     def _column(self, records: Sequence[Record], name: str) -> list[float]:
         return [v for r in records if (v := self.example_value(r, name)) is not None]
@@ -204,16 +224,20 @@ class Judge(Metric):
     def _usage(self, records: Sequence[Record]) -> dict[str, Any]:
         usage: dict[str, dict[str, Any]] = {}
         invalid: dict[str, int] = {}
+        errored: dict[str, int] = {}
         for r in records:
             for label, verdict in (r["scores"].get("judge") or {}).items():
-                total = usage.setdefault(label, {"calls": 0, "cached": 0, "prompt_tokens": 0,
-                                                 "completion_tokens": 0, "cost_usd": 0.0})
+                total = usage.setdefault(label, {"calls": 0, "cached": 0, "batch": 0,
+                                                 "prompt_tokens": 0, "completion_tokens": 0,
+                                                 "cost_usd": 0.0})
                 for key, value in (verdict.get("usage") or {}).items():
                     total[key] = None if value is None or total[key] is None \
                         else total[key] + value
                 invalid[label] = invalid.get(label, 0) + sum(
-                    verdict.get(k) is not None for k in ("dimensions_invalid", "claims_invalid"))
-        return {"usage": usage, "invalid_answers": invalid}
+                    verdict.get(f"{q}_invalid") is not None for q in QUESTIONS)
+                errored[label] = errored.get(label, 0) + sum(
+                    verdict.get(f"{q}_error") is not None for q in QUESTIONS)
+        return {"usage": usage, "invalid_answers": invalid, "errored_questions": errored}
 
     def paired_test(self, name: str, base: Sequence[Record], candidate: Sequence[Record],
                     config: BootstrapConfig) -> PairedResult:
@@ -233,8 +257,9 @@ class Judge(Metric):
                      for d, v in (verdict.get("dimensions") or {}).items()]
             lines += [f"[{c['label']}] {c['claim']}" for c in verdict.get("claims") or []
                       if c["label"] != CLAIM_LABELS[0]]
-            lines += [f"invalid answer: {verdict[k]}" for k in ("dimensions_invalid",
-                                                               "claims_invalid") if verdict.get(k)]
+            lines += [f"invalid answer: {verdict[f'{q}_invalid']}" for q in QUESTIONS
+                      if verdict.get(f"{q}_invalid")]
+            lines += [str(verdict[f"{q}_error"]) for q in QUESTIONS if verdict.get(f"{q}_error")]
             out.append((f"judge {label}", "\n".join(lines)))
         return out
 
@@ -243,63 +268,20 @@ class Judge(Metric):
         import asyncio  # not at import: loading a task file must stay cheap
 
         from harness.adapters.registry import create_adapter
+        from harness.judging.summaries import judge_summaries
 
         adapters = {label: create_adapter(split_spec(text)[0])
                     for label, text in zip(self.labels, self.settings.judges, strict=True)}
         info = dict(zip(self.labels, self.judges, strict=True))
         gate = asyncio.Semaphore(self.settings.concurrency)
+        judged = [item for item in items if item.prediction is not None]
         try:
-            judged = await asyncio.gather(*(
-                self._judge(adapter, info[label], item, gate) for item in items
-                if item.prediction is not None for label, adapter in adapters.items()))
+            verdicts = await asyncio.gather(*(
+                judge_summaries(adapter, info[label], self.settings, judged, gate)
+                for label, adapter in adapters.items()))
         finally:
             for adapter in adapters.values():
                 await adapter.aclose()
-        out: list[dict[str, Any]] = [{} for _ in items]
-        verdicts = iter(judged)
-        for index, item in enumerate(items):
-            if item.prediction is not None:
-                out[index] = {"judge": {label: next(verdicts) for label in adapters}}
-        return out
-
-    async def _judge(self, adapter: Any, judge: Mapping[str, Any], item: Item,
-                     gate: asyncio.Semaphore) -> dict[str, Any]:
-        from harness.adapters.base import GenerationSettings
-        from harness.judging import parse, rubrics
-        from harness.judging.calls import Usage, ask
-
-        s = self.settings
-        article, summary = str(item.fields["article"]), item.prediction or ""
-        references = [str(r) for r in item.fields.get("references") or []]
-        usage = Usage()
-        result: dict[str, Any] = {}
-
-        async def question(messages: Any, parser: Any, schema: Any) -> Verdict:
-            async with gate:
-                verdict = await ask(
-                    adapter, example_id=item.id, messages=messages, parse=parser,
-                    generation=GenerationSettings(**judge["generation"]), language=s.language,
-                    response_format=response_format_for(judge["structured_output"], schema))
-            for key, value in verdict.usage.as_dict().items():
-                setattr(usage, key, getattr(usage, key) + value if value is not None
-                        and getattr(usage, key) is not None else None)
-            return verdict
-
-        dims = await question(
-            rubrics.dimensions_messages(s.language, s.dimensions, article, references, summary),
-            lambda text: parse.parse_dimensions(text, s.dimensions),
-            rubrics.dimensions_schema(s.dimensions))
-        result.update(dimensions=dims.value, dimensions_invalid=dims.invalid)
-        if s.claims:
-            claims = await question(rubrics.claims_messages(s.language, article, summary),
-                                    parse.parse_claims, rubrics.claims_schema())
-            flat = " ".join(article.split())
-            for claim in claims.value or []:  # is the quoted sentence really the article's?
-                claim["evidence_in_article"] = bool(claim["evidence"]) and " ".join(
-                    claim["evidence"].split()) in flat
-            result.update(claims=claims.value, claims_invalid=claims.invalid,
-                          claims_supported=(None if claims.value is None
-                                            else parse.supported_share(claims.value)))
-        result["usage"] = usage.as_dict()
-        return result
-
+        by_label = dict(zip(adapters, (iter(v) for v in verdicts), strict=True))
+        return [{"judge": {label: next(found) for label, found in by_label.items()}}
+                if item.prediction is not None else {} for item in items]
