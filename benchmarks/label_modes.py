@@ -1,11 +1,15 @@
 """Requests and wall time per answer mode, for 100 stance examples on a loopback server.
 
 The fake server (tests/fake_openai_server.py, its own process) answers every call after a fixed
-latency and serves scripted log-probabilities on /v1/completions. Each mode runs once without
-the cache (the requests it really makes), then once more from the cache (zero calls). The
-labels are "مؤيد" / "معارض" / "محايد": the generation route needs one request for the shared
-first step, then one per distinct label prefix, one character per token on this server (a real
-tokenizer needs fewer steps); the echo route one per label (plus the first-request check).
+latency and serves scripted log-probabilities on /v1/completions and on chat requests asking
+for `logprobs` (continuing a final assistant message sent with vLLM's flags). Each mode runs
+once without the cache (the requests it really makes), then once more from the cache (zero
+calls). The labels are "مؤيد" / "معارض" / "محايد": the generation route needs one request for
+the shared first step, then one per distinct label prefix, one character per token on this
+server (a real tokenizer needs fewer steps); the echo route one per label (plus the
+first-request check). The chat route steps like the generation route on /chat/completions;
+with `logprobs_prefill=never` (no prefill: OpenAI) it makes the first step only, one request
+per example.
 
     .venv/bin/python benchmarks/label_modes.py [--n 100] [--latency 0.05] [--concurrency 8]
 """
@@ -48,8 +52,10 @@ def synthetic_task(folder: Path, n: int) -> Path:
 async def one_pass(task_path: Path, mode: str, route: str, base_url: str, cache: Path,
                    concurrency: int) -> tuple[int, float, int]:
     task = load_task(task_path).with_answer_mode(mode)
+    route, _, prefill = route.partition(":")
+    options = {"logprobs_prefill": prefill} if prefill else {}
     adapter = OpenAIAdapter("fake", base_url=base_url, cache_dir=str(cache),
-                            logprobs_route=route)
+                            logprobs_route=route, **options)
     started = time.perf_counter()
     try:
         result = await run_task(task, adapter, results_dir=None, concurrency=concurrency)
@@ -69,21 +75,23 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
     modes = [("free_text", "auto"), ("structured", "auto"), ("loglikelihood", "echo"),
-             ("loglikelihood", "generation")]
+             ("loglikelihood", "generation"), ("loglikelihood", "chat"),
+             ("loglikelihood", "chat:never")]
     with fake_server("--logprobs", "--latency", str(args.latency)) as base_url:
         print(f"{args.n} examples, {len(LABELS)} labels, latency {args.latency * 1000:.0f} ms, "
               f"concurrency {args.concurrency}")
-        print(f"{'mode':<26}{'requests':>9}{'per ex.':>9}{'wall s':>9}{'cached rerun':>14}")
+        print(f"{'mode':<38}{'requests':>9}{'per ex.':>9}{'wall s':>9}{'cached rerun':>14}")
         with tempfile.TemporaryDirectory() as tmp:
             task_path = synthetic_task(Path(tmp), args.n)
             for mode, route in modes:
-                cache = Path(tmp) / f"cache-{mode}-{route}"
+                cache = Path(tmp) / f"cache-{mode}-{route.replace(':', '-')}"
                 calls, wall, errors = asyncio.run(one_pass(task_path, mode, route, base_url,
                                                            cache, args.concurrency))
                 again, wall2, _ = asyncio.run(one_pass(task_path, mode, route, base_url, cache,
                                                        args.concurrency))
-                name = mode if mode != "loglikelihood" else f"{mode} ({route})"
-                print(f"{name:<26}{calls:>9}{calls / args.n:>9.2f}{wall:>9.2f}"
+                name = mode if mode != "loglikelihood" else (
+                    f"{mode} ({route.replace(':', ', prefill ')})")
+                print(f"{name:<38}{calls:>9}{calls / args.n:>9.2f}{wall:>9.2f}"
                       f"{f'{again} calls {wall2:.2f}s':>14}" + (f"  errors {errors}" if errors
                                                                  else ""))
 

@@ -105,7 +105,9 @@ async def generate_all(
             on_response(response)
         return response
 
-    return list(await asyncio.gather(*(one(r) for r in requests)))
+    from harness.gathering import gather_or_cancel
+
+    return await gather_or_cancel(one(r) for r in requests)
 
 
 def example_records(task: Task, metrics: Sequence[Metric], examples: Sequence[Example],

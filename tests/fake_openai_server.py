@@ -134,6 +134,8 @@ class ServerState:
     lm: Callable[[str], dict[str, float]] | None = None
     wrong_echo: float | None = None
     no_logprobs: bool = False
+    # chat requests asking for `logprobs` (with `lm` set): fake_chat_logprobs.PREFILL_BEHAVIOURS
+    prefill: str = "continue_final_message"
     completions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -304,6 +306,10 @@ class _Handler(BaseHTTPRequestHandler):
                                  "message": {"role": "assistant", "content": content}}]})
         elif fault in ("drip", "reset_body"):
             self._partial(state, body, messages, drip=fault == "drip")
+        elif body.get("logprobs") and state.lm is not None:
+            from fake_chat_logprobs import chat_logprob_answer
+
+            self._send(*chat_logprob_answer(body, state.lm, state.prefill, state.no_logprobs))
         else:
             reply = chat_completion(body, state.answer, usage=fault != "no_usage",
                                     finish_reason=state.finish_reason)

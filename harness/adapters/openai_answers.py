@@ -82,3 +82,19 @@ def parse_text_completion(content: str) -> Completion:
     return Completion(str(choice.get("text") or ""), prompt, completion,
                       {"finish_reason": choice.get("finish_reason"),
                        "logprobs": choice.get("logprobs")})
+
+
+def parse_chat_logprobs(content: str) -> Completion:
+    """A chat completion read for its choice's `logprobs` only: its text may be empty (one
+    token that is a byte fragment), which `parse_completion` would reject."""
+    body = _decode(content)
+    choices = body.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise MalformedResponse("response has no choices")
+    choice = choices[0]
+    message = choice.get("message")
+    message = message if isinstance(message, dict) else {}
+    _, prompt, completion = _tokens(body)
+    return Completion(str(message.get("content") or ""), prompt, completion,
+                      {"finish_reason": choice.get("finish_reason"),
+                       "logprobs": choice.get("logprobs")})

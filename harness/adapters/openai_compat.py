@@ -18,6 +18,7 @@ import openai
 from harness.adapters.answer_modes import SCHEMA_STYLES
 from harness.adapters.base import Request, Response, TaskContext
 from harness.adapters.openai_answers import (
+    parse_chat_logprobs,
     parse_completion,
     parse_text_completion,
 )
@@ -168,9 +169,27 @@ class OpenAIBackend(Backend):
             if status_of(exc) in (404, 405, 501):
                 raise FatalError(f"{self.base_url} has no /completions endpoint (legacy text "
                                  "completions with logprobs), which answer_mode loglikelihood "
-                                 f"needs ({failure})") from None
+                                 "needs on routes echo and generation; a chat-only server: "
+                                 f"logprobs_route=chat ({failure})") from None
             raise failure from None
         return parse_text_completion(content)
+
+    async def complete_logprobs(self, body: dict[str, Any]) -> Completion:
+        """A chat completion read for its log-probabilities: log-likelihood's chat route."""
+        try:
+            content = await self.client().post("/chat/completions", cast_to=str, body=body)
+        except openai.APIError as exc:
+            failure = self.failure(exc)
+            if status_of(exc) in (400, 422) and any(
+                    key in body and key in str(failure)
+                    for key in ("continue_final_message", "add_generation_prompt")):
+                raise FatalError(f"{self.base_url} rejected the request's "
+                                 "continue_final_message (logprobs_prefill="
+                                 "continue_final_message, vLLM's assistant prefill): a server "
+                                 "without prefill (OpenAI) needs logprobs_prefill=never "
+                                 f"({failure})") from None
+            raise failure from None
+        return parse_chat_logprobs(content)
 
     def failure(self, exc: openai.APIError) -> ModelError:
         """The layer's failure class for a client exception, its message redacted."""

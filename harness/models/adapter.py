@@ -15,8 +15,10 @@ from harness.errors import InputError
 from harness.models.backend import Backend
 from harness.models.layer import LAYER_OPTIONS, ModelClient
 
-# The adapter option choosing the log-likelihood route (harness.models.loglikelihood.ROUTES).
+# The adapter options choosing the log-likelihood route (harness.models.loglikelihood.ROUTES)
+# and, on the chat route, how a partial label is prefilled (loglikelihood_chat.PREFILL_STYLES).
 LL_ROUTE_OPTION = "logprobs_route"
+LL_PREFILL_OPTION = "logprobs_prefill"
 
 
 class BackendAdapter(Adapter):
@@ -39,6 +41,7 @@ class BackendAdapter(Adapter):
                              field=unknown[0])
         layer = {k: options.pop(k) for k in LAYER_OPTIONS if k in options}
         route = str(options.pop(LL_ROUTE_OPTION, "auto"))
+        prefill = options.pop(LL_PREFILL_OPTION, None)
         model = str(options.pop("model", None) or name or "")
         if not model:
             raise InputError(f"{self.adapter_name()} needs a model name: "
@@ -47,15 +50,17 @@ class BackendAdapter(Adapter):
         self.client = ModelClient(self.backend, **layer)
         from harness.models.loglikelihood import LabelScorer
 
-        self.scorer = LabelScorer(self.client, route)
+        self.scorer = LabelScorer(self.client, route,
+                                  prefill=None if prefill is None else str(prefill))
         super().__init__(name, **{**self.backend.settings(), **self.client.settings()})
 
     @classmethod
     def accepted_options(cls) -> frozenset[str]:
         """Option names a spec may give: the layer's plus the backend constructor's."""
         params = inspect.signature(cls.backend_class).parameters
-        return frozenset((*LAYER_OPTIONS, LL_ROUTE_OPTION)) | {name for name, p in params.items()
-                                           if p.kind is not p.VAR_KEYWORD}
+        own = (*LAYER_OPTIONS, LL_ROUTE_OPTION, LL_PREFILL_OPTION)
+        return frozenset(own) | {name for name, p in params.items()
+                                 if p.kind is not p.VAR_KEYWORD}
 
     @classmethod
     def wrapping(cls, backend_class: type[Backend]) -> type[BackendAdapter]:
@@ -75,12 +80,11 @@ class BackendAdapter(Adapter):
         return await self.scorer.score(request)
 
     def describe(self) -> dict[str, Any]:
-        """Also which log-likelihood route scored the run, and the echo check, once decided."""
+        """Also which log-likelihood route scored the run and its checks, once decided."""
         out = super().describe()
-        if self.scorer.route is not None:
-            out["loglikelihood"] = {"route": self.scorer.route,
-                                    "requested": self.scorer.requested,
-                                    "echo_check": self.scorer.echo_check}
+        info = self.scorer.info()
+        if info is not None:
+            out["loglikelihood"] = info
         return out
 
     async def aclose(self) -> None:

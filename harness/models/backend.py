@@ -118,5 +118,12 @@ class Backend(abc.ABC):
         raise FatalError(f"{self.endpoint or type(self).__name__} has no text-completion route "
                          "with log-probabilities (answer_mode loglikelihood needs one)")
 
+    async def complete_logprobs(self, body: dict[str, Any]) -> Completion:
+        """Optional: a chat completion (``logprobs``, ``top_logprobs``) whose choice's
+        ``logprobs`` is in ``metadata["logprobs"]``, even when its text is empty (a one-token
+        answer may be a byte fragment); log-likelihood mode's chat route needs it."""
+        raise FatalError(f"{self.endpoint or type(self).__name__} has no chat route with "
+                         "log-probabilities (logprobs_route chat needs one)")
+
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections; called once after the last request."""

@@ -99,7 +99,8 @@ class ModelClient:
     async def complete(self, body: dict[str, Any], route: str = "chat") -> Response:
         """The cached answer, else a fresh one (retried); an errored Response if it failed.
 
-        ``route`` "prompt" makes a text completion (`Backend.complete_prompt`) instead of a chat.
+        ``route`` "prompt" makes a text completion (`Backend.complete_prompt`) instead of a chat,
+        "logprobs" a chat completion read for its log-probabilities (`Backend.complete_logprobs`).
         """
         key = self.cache_key(body, route)
         cache = self._response_cache()
@@ -171,7 +172,8 @@ class ModelClient:
         async with self._slot():
             await self._gate.wait()
             started = time.perf_counter()
-            call = self.backend.complete_prompt if route == "prompt" else self.backend.complete
+            call = {"prompt": self.backend.complete_prompt,
+                    "logprobs": self.backend.complete_logprobs}.get(route, self.backend.complete)
             done = await call(body)
             latency = time.perf_counter() - started
         return CachedAnswer(done.text, done.prompt_tokens, done.completion_tokens, latency,

@@ -1,7 +1,7 @@
 """Log-likelihood choice: each label's verbalization scored as a continuation of the prompt.
 
-Two routes, both legacy text completions (``/completions``) through the model layer, so every
-request is cached and retried like a chat call:
+Three routes, through the model layer, so every request is cached and retried like a chat
+call; the first two on legacy text completions (``/completions``):
 
 - ``echo``: one request per label, prompt + continuation with ``echo`` and ``logprobs``; the
   continuation's prompt log-probabilities are summed (what vLLM computes correctly).
@@ -11,29 +11,34 @@ request is cached and retried like a chat call:
   prefix share requests. When a label's next piece is not among the top k, its step counts
   the least top-k value or the probability mass left outside the top k, whichever is lower:
   an upper bound on the true value, marked ``bounded`` on that label and counted in the report.
+- ``chat``: the same teacher forcing on ``/chat/completions`` (the chat template applied, so
+  chat models and chat-only servers can be scored), a label's partial text sent as a final
+  assistant message to continue (`harness.models.loglikelihood_chat`).
 
-The prompt is the chat messages' contents joined by blank lines (no chat template: the raw
-text a base model continues). Servers are not trusted: at the first request ``auto`` and
-``echo`` compare the echoed log-probability of the prompt's last token with the generation-time
-one; if they disagree (llama-cpp-python 0.3.36 echoes values near log(1/vocab)) ``echo`` is
-refused with an error and ``auto`` uses ``generation``. The check echoes only the prompt's
-first `CHECK_CHARS` characters.
+For echo and generation the prompt is the chat messages' contents joined by blank lines (no
+chat template: the raw text a base model continues). Servers are not trusted: at the first
+request ``auto`` and ``echo`` compare the echoed log-probability of the prompt's last token
+with the generation-time one; if they disagree (llama-cpp-python 0.3.36 echoes values near
+log(1/vocab)) ``echo`` is refused with an error and ``auto`` uses ``generation``. The check
+echoes only the prompt's first `CHECK_CHARS` characters. ``auto`` never picks ``chat``: its
+values (after the chat template) are not comparable with the other two routes'.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from harness.adapters.base import Request, Response
 from harness.errors import AdapterError
+from harness.gathering import gather_or_cancel
 
 if TYPE_CHECKING:
     from harness.models.layer import ModelClient
 
-ROUTES = ("auto", "echo", "generation")
+ROUTES = ("auto", "echo", "generation", "chat")
 TOP_K = 20  # OpenAI's maximum for top log-probabilities
 CHECK_CHARS = 160  # the echo check runs on the prompt's start
 CHECK_TOKENS = 4  # prompt tokens tried, latest first, for one in the generation-time top k
@@ -48,26 +53,47 @@ def prompt_text(messages: Sequence[Mapping[str, str]]) -> str:
 class LabelScorer:
     """Scores a request's choices on one client; decides and remembers the route."""
 
-    def __init__(self, client: ModelClient, route: str = "auto", top_k: int = TOP_K) -> None:
+    def __init__(self, client: ModelClient, route: str = "auto", top_k: int = TOP_K,
+                 prefill: str | None = None) -> None:
         """``route``: auto (echo if the server's echo passes the check, else generation),
-        echo (refused if the check fails) or generation."""
-        if route not in ROUTES:
-            from harness.errors import InputError
+        echo (refused if the check fails), generation or chat (``prefill``: how a partial
+        label is continued there, `loglikelihood_chat.PREFILL_STYLES`)."""
+        from harness.errors import InputError
+        from harness.models.loglikelihood_chat import DEFAULT_PREFILL, PREFILL_STYLES
 
+        if route not in ROUTES:
             raise InputError(f"must be one of {', '.join(ROUTES)}, got {route!r}",
                              field="logprobs_route")
+        if prefill is not None and route != "chat":
+            raise InputError("applies to logprobs_route=chat only", field="logprobs_prefill")
+        if (prefill or DEFAULT_PREFILL) not in PREFILL_STYLES:
+            raise InputError(f"must be one of {', '.join(PREFILL_STYLES)}, got {prefill!r}",
+                             field="logprobs_prefill")
         self.client = client
         self.requested = route
         self.top_k = top_k
-        self.route: str | None = None  # decided at the first request
+        self.prefill = prefill or DEFAULT_PREFILL
+        self.route: str | None = "chat" if route == "chat" else None  # else decided at first
         self.echo_check: dict[str, Any] | None = None
+        self.prefill_check: dict[str, Any] | None = None  # the chat route's first check
         self._decided = asyncio.Lock()
         self.calls = 0
 
     @property
     def where(self) -> str:
         """The endpoint named in errors."""
-        return f"{self.client.backend.endpoint or type(self.client.backend).__name__}/completions"
+        path = "/chat/completions" if self.route == "chat" else "/completions"
+        return f"{self.client.backend.endpoint or type(self.client.backend).__name__}{path}"
+
+    def info(self) -> dict[str, Any] | None:
+        """What the report records under `model.loglikelihood`, once the route is decided."""
+        if self.route is None:
+            return None
+        out: dict[str, Any] = {"route": self.route, "requested": self.requested,
+                               "echo_check": self.echo_check}
+        if self.route == "chat":
+            out.update(prefill=self.prefill, prefill_check=self.prefill_check, top_k=self.top_k)
+        return out
 
     async def _call(self, prompt: str, *, echo: bool, top: int) -> tuple[Response, dict[str, Any]]:
         body = {"model": self.client.backend.model, "prompt": prompt, "max_tokens": 1,
@@ -135,16 +161,26 @@ class LabelScorer:
             self.route = "generation"
 
     async def score(self, request: Request) -> Response:
-        prompt = prompt_text(request.messages)
+        prompt = "" if self.route == "chat" else prompt_text(request.messages)
         if self.route is None:
             await self._decide(prompt)
         responses: list[Response] = []
         try:
             if self.route == "echo":
                 scores = await self._by_echo(prompt, request.choices, responses)
+            elif self.route == "chat":
+                from harness.models.loglikelihood_chat import ChatSteps
+
+                steps = ChatSteps(self, request.messages, responses)
+                scores = await teacher_force(request.choices, steps)
             else:
-                scores = await self._by_generation(prompt, request.choices, responses)
-        except _Failed as failed:
+                async def step(prefix: str) -> Mapping[str, float]:
+                    got = await self._checked(prompt + prefix, echo=False, top=self.top_k,
+                                              responses=responses)
+                    return dict(got["top_logprobs"][0] or {})
+
+                scores = await teacher_force(request.choices, step)
+        except StepFailed as failed:
             return Response(text="", error=failed.message, attempts=failed.attempts)
         return Response(
             text="", latency_s=sum(r.latency_s for r in responses),
@@ -160,7 +196,7 @@ class LabelScorer:
         response, logprobs = await self._call(prompt, echo=echo, top=top)
         responses.append(response)
         if response.error:
-            raise _Failed(response.error, response.attempts)
+            raise StepFailed(response.error, response.attempts)
         return logprobs
 
     async def _by_echo(self, prompt: str, choices: Mapping[str, str],
@@ -177,43 +213,54 @@ class LabelScorer:
                                    f"continuation {continuation!r}")
             return _label(sum(float(v) for v in picked), continuation, len(picked), False)
 
-        done = await asyncio.gather(*(one(c) for c in choices.values()))
+        done = await gather_or_cancel(one(c) for c in choices.values())
         return dict(zip(choices, done, strict=True))
 
-    async def _by_generation(self, prompt: str, choices: Mapping[str, str],
-                             responses: list[Response]) -> dict[str, dict[str, Any]]:
-        state = {label: {"read": 0, "logprob": 0.0, "tokens": 0, "bounded": False}
-                 for label in choices}
-        open_labels = [label for label, text in choices.items() if text]
-        while open_labels:
-            prefixes = sorted({choices[label][: int(state[label]["read"])]
-                               for label in open_labels})
-            tops = await asyncio.gather(*(self._checked(prompt + p, echo=False, top=self.top_k,
-                                                        responses=responses) for p in prefixes))
-            top_of = {p: dict(t["top_logprobs"][0] or {}) for p, t in zip(prefixes, tops,
-                                                                         strict=True)}
-            still = []
-            for label in open_labels:
-                s, text = state[label], choices[label]
-                read = int(s["read"])
-                top = top_of[text[:read]]
-                pieces = [t for t in top if t and text[read:].startswith(t)]
-                s["tokens"] = int(s["tokens"]) + 1
-                if not pieces:  # the next piece is outside the top k: bound it and stop
-                    s["logprob"] = float(s["logprob"]) + _outside(top)
-                    s["bounded"] = True
-                    continue
-                piece = max(pieces, key=len)
-                s["logprob"] = float(s["logprob"]) + float(top[piece])
-                s["read"] = read + len(piece)
-                if int(s["read"]) < len(text):
-                    still.append(label)
-            open_labels = still
-        return {label: _label(float(s["logprob"]), choices[label], int(s["tokens"]),
-                              bool(s["bounded"])) for label, s in state.items()}
+
+# One teacher-forcing step: the top-k next tokens after the prompt plus a label's prefix, or
+# None when the prefix cannot be sent (the chat route without prefill).
+Step = Callable[[str], Awaitable[Mapping[str, float] | None]]
 
 
-class _Failed(Exception):
+async def teacher_force(choices: Mapping[str, str], step: Step) -> dict[str, dict[str, Any]]:
+    """Every label's log-probability, one step per token, each distinct prefix asked once
+    (labels sharing a prefix share its request). A piece outside the top k counts
+    `_outside`; a prefix that cannot be continued counts 0 for the rest: both upper bounds,
+    marked ``bounded``."""
+    state = {label: {"read": 0, "logprob": 0.0, "tokens": 0, "bounded": False}
+             for label in choices}
+    open_labels = [label for label, text in choices.items() if text]
+    while open_labels:
+        prefixes = sorted({choices[label][: int(state[label]["read"])] for label in open_labels})
+        tops = await gather_or_cancel(step(p) for p in prefixes)
+        top_of = dict(zip(prefixes, tops, strict=True))
+        still = []
+        for label in open_labels:
+            s, text = state[label], choices[label]
+            read = int(s["read"])
+            top = top_of[text[:read]]
+            if top is None:  # no way to continue: the rest is at most probability 1
+                s["bounded"] = True
+                continue
+            pieces = [t for t in top if t and text[read:].startswith(t)]
+            s["tokens"] = int(s["tokens"]) + 1
+            if not pieces:  # the next piece is outside the top k: bound it and stop
+                s["logprob"] = float(s["logprob"]) + _outside(top)
+                s["bounded"] = True
+                continue
+            piece = max(pieces, key=len)
+            s["logprob"] = float(s["logprob"]) + float(top[piece])
+            s["read"] = read + len(piece)
+            if int(s["read"]) < len(text):
+                still.append(label)
+        open_labels = still
+    return {label: _label(float(s["logprob"]), choices[label], int(s["tokens"]),
+                          bool(s["bounded"])) for label, s in state.items()}
+
+
+class StepFailed(Exception):
+    """A step's request failed: the example's error (the run goes on)."""
+
     def __init__(self, message: str, attempts: int) -> None:
         super().__init__(message)
         self.message, self.attempts = message, attempts
