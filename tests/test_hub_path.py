@@ -103,6 +103,7 @@ def test_xlsum_task_runs_end_to_end_from_a_local_dataset(
     assert report["task"]["name"] == "hub_xlsum_arabic"
     assert report["task"]["n_examples"] == 20 and report["summary"]["n_scored"] == 20
     assert 0.0 < report["metrics"]["rouge1"]["value"] < 1.0
+    assert report["metric_settings"]["rouge"]["signature"].startswith("rouge|preset:xlsum|")
     assert "diagnostics" in report["details"]
     records = read_examples(path, report)
     assert [r["id"] for r in records] == [f"xlsum-ar-{i:03d}" for i in range(20)]

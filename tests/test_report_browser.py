@@ -160,3 +160,79 @@ def test_arabic_is_laid_out_right_to_left(report: Path, tmp_path: Path) -> None:
     assert dark, "no text pixels found in the cell"
     assert width - 1 - max(dark) <= pad_right + 4, (max(dark), width, layout)
     assert min(dark) > width / 3, (min(dark), width, layout)
+
+
+# Per-group paired tests: group names are data (an Arabic one, a Latin one, a hostile one).
+GROUPS = ["الدار البيضاء", "Rabat", PAYLOADS[1]]
+MEASURE_GROUPS = """<script>
+var out = document.createElement("pre");
+out.id = "groups";
+out.textContent = JSON.stringify(Array.prototype.map.call(
+  document.querySelectorAll("table.group-tests td.group"), function (cell) {
+    var box = cell.getBoundingClientRect(), range = document.createRange();
+    range.selectNodeContents(cell);
+    var text = range.getBoundingClientRect(), style = getComputedStyle(cell);
+    return {group: cell.textContent, direction: style.direction,
+            cell: [box.left, box.right], text: [text.left, text.right],
+            padding: [parseFloat(style.paddingLeft), parseFloat(style.paddingRight)]};
+  }));
+document.body.appendChild(out);
+</script>"""
+
+
+@pytest.fixture(scope="module")
+def grouped_report(tmp_path_factory) -> Path:
+    from helpers import summarization_spec, write_jsonl, write_task
+
+    tmp = tmp_path_factory.mktemp("groups")
+    rows = [{"id": f"a{i}", "article": f"جملة أولى رقم {i}. جملة ثانية {i}.",
+             "summary": f"جملة ثانية {i}", "source": GROUPS[i % 3]} for i in range(12)]
+    write_jsonl(tmp / "data.jsonl", rows)
+    task = write_task(tmp, summarization_spec(metrics={"group_by": ["source"],
+                                                       "bootstrap": {"resamples": 200}}))
+    for model in ("lead", "lead:k=2"):
+        assert harness("run", task, "--model", model, "--results-dir", tmp / "runs") == 0
+    assert harness("compare", tmp / "runs", "--out", tmp / "out", "--title", "Safe title") == 0
+    return tmp / "out" / "comparison.html"
+
+
+@pytest.mark.parametrize("with_csp", [True, False], ids=["as-written", "csp-removed"])
+def test_group_tests_shown_with_caveat_and_inert(grouped_report: Path, tmp_path: Path,
+                                                 with_csp: bool) -> None:
+    html = grouped_report.read_text(encoding="utf-8")
+    page = tmp_path / "page.html"
+    page.write_text(html if with_csp else CSP_META.sub("", html), encoding="utf-8")
+    visible = browse(page, tmp_path, "--dump-dom", "--virtual-time-budget=3000")
+    dom = _Dom()
+    dom.feed(visible)
+    assert dom.title == "Safe title"
+    tags = [tag for tag, _ in dom.elements]
+    assert "img" not in tags and tags.count("script") == 1
+    assert not any(k.startswith("on") for _, attrs in dom.elements for k in attrs)
+    # 4 ROUGE values x 3 groups, one row each, and the caveat saying what that many tests mean
+    assert visible.count('<td class="group" dir="auto">') == 12
+    assert "12 tests, <strong>not corrected for multiple comparisons</strong>" in visible
+    assert "Bonferroni would ask p &lt; 0.0042" in visible
+    assert '<td class="group" dir="auto">&lt;img src=x onerror=' in visible
+
+
+def test_group_names_keep_their_direction(grouped_report: Path, tmp_path: Path) -> None:
+    html = CSP_META.sub("", grouped_report.read_text(encoding="utf-8"))
+    page = tmp_path / "measure.html"
+    page.write_text(html.replace("</body>", MEASURE_GROUPS + "</body>"), encoding="utf-8")
+    found = re.search(r'<pre id="groups">(.*?)</pre>', browse(page, tmp_path, "--dump-dom"), re.S)
+    assert found, "the measuring script did not run"
+    cells = json.loads(found.group(1).replace("&quot;", '"').replace("&lt;", "<")
+                       .replace("&gt;", ">").replace("&amp;", "&"))
+    assert {c["group"] for c in cells} == set(GROUPS)
+    for cell in cells:
+        left, right = cell["cell"]
+        text_left, text_right = cell["text"]
+        pad_left, pad_right = cell["padding"]
+        if cell["group"] == GROUPS[0]:  # Arabic: right to left, against the right edge
+            assert cell["direction"] == "rtl", cell
+            assert abs(text_right - (right - pad_right)) <= 2, cell
+            assert text_left > left + pad_left + 10, cell
+        else:  # Latin (and the hostile text, shown as text): left to right
+            assert cell["direction"] == "ltr", cell
+            assert abs(text_left - (left + pad_left)) <= 2, cell

@@ -124,6 +124,9 @@ def test_derived_group_and_compare_per_group_tests(tmp_path: Path) -> None:
     markdown = (tmp_path / "cmp" / "comparison.md").read_text("utf-8")
     assert "not corrected for multiple comparisons" in markdown
     assert "rougeL\\@source=x" in markdown  # md() escapes the @
+    html = (tmp_path / "cmp" / "comparison.html").read_text("utf-8")
+    assert "<strong>not corrected for multiple comparisons</strong>" in html
+    assert html.count("<td class=\"group\" dir=\"auto\">") == markdown.count("\\@") == 16
 
 
 def test_missing_group_field_fails_at_load(tmp_path: Path, capsys) -> None:

@@ -20,7 +20,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from harness.compare import plots
-from harness.compare.markdown import METHOD_NAMES, metric_label, num, p_shown, p_text, verdict
+from harness.compare.markdown import (
+    METHOD_NAMES,
+    UNCORRECTED,
+    group_caveat,
+    metric_label,
+    num,
+    p_shown,
+    p_text,
+    verdict,
+)
 from harness.compare.stats import TaskComparison
 from harness.kinds.registry import kind_view
 from harness.metrics.registry import detail_rows, metrics_from_report
@@ -72,11 +81,24 @@ def _sort_value(value: float | None) -> str:
     return "" if value is None or not math.isfinite(value) else f"{value:.6f}"
 
 
+def _group_view(c: TaskComparison) -> dict[str, Any] | None:
+    """The per-group paired tests as rows (model, value, key, group, result) and the caveat."""
+    from harness.scoring.groups import split_qualified
+
+    rows = [(label, *split_qualified(r.metric), r)
+            for label, tests in c.group_tests.items() for r in tests]
+    if not rows:
+        return None
+    return {"rows": rows, "count": len(rows), "uncorrected": UNCORRECTED,
+            "caveat": group_caveat(len(rows))}
+
+
 def _task_view(c: TaskComparison, index: int, max_examples: int) -> dict[str, Any]:
     """Template-ready data for one task (plots rendered, verdicts computed)."""
     shown = c.examples[:max_examples] if max_examples > 0 else c.examples
     families = metrics_from_report(c.baseline.report)
     return {
+        "groups": _group_view(c),
         "examples": shown,
         "id": f"t{index}",
         "c": c,

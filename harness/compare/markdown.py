@@ -123,14 +123,22 @@ def task_markdown(c: TaskComparison, top: int = 5) -> list[str]:
     return lines
 
 
+UNCORRECTED = "not corrected for multiple comparisons"
+
+
+def group_caveat(count: int) -> str:
+    """What ``count`` uncorrected per-group tests mean together (Markdown and HTML say it)."""
+    return (f"at p < 0.05 about {count * 0.05:.1f} would look significant by chance alone; "
+            f"Bonferroni would ask p < {0.05 / count:.2g}")
+
+
 def _group_tests(c: TaskComparison) -> list[str]:
     """Per-group paired tests, with the caveat that they are many and uncorrected."""
     count = sum(len(tests) for tests in c.group_tests.values())
     if not count:
         return []
-    out = [f"Per-group paired tests ({count} tests, **not corrected for multiple comparisons**: "
-           f"at p < 0.05 about {count * 0.05:.1f} would look significant by chance alone; "
-           f"Bonferroni would ask p < {0.05 / count:.2g}):", "",
+    out = [f"Per-group paired tests ({count} tests, **{UNCORRECTED}**: {group_caveat(count)}):",
+           "",
            "| model | value@group | Δ | CI of Δ | p | n |", "|---|---|---|---|---|---|"]
     for label, tests in c.group_tests.items():
         out += [f"| {md(label)} | {md(r.metric)} | {num(r.difference, signed=True)} | "

@@ -15,6 +15,7 @@ from harness.metrics.base import Aggregate, Entry, Item, Metric, Record, Value, 
 from harness.metrics.registry import register_metric
 from harness.scoring.rouge_fast import ROUGE_TYPES, RougeType
 from harness.text import NormalizationOptions
+from harness.text.stopwords import DEFAULT_XLSUM_STOPWORDS, StopwordListName
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,8 +43,11 @@ class RougeSettings(BaseModel):
     types: tuple[RougeType, ...] = ROUGE_TYPES  # type: ignore[assignment]
     normalization: NormalizationOptions = NormalizationOptions()
     preset: Preset = "harness"
+    # Which of NLTK's Arabic stopword lists the xlsum preset's stemmer leaves unstemmed: the
+    # list of XL-Sum's publication (default) or today's (harness.text.stopwords).
+    xlsum_stopwords: StopwordListName = DEFAULT_XLSUM_STOPWORDS
 
-    hashed_when_set: ClassVar[frozenset[str]] = frozenset({"preset"})
+    hashed_when_set: ClassVar[frozenset[str]] = frozenset({"preset", "xlsum_stopwords"})
 
     @field_validator("types", mode="before")
     @classmethod
@@ -61,12 +65,14 @@ class RougeSettings(BaseModel):
         if self.preset == "xlsum" and self.normalization != NormalizationOptions():
             raise ValueError("the xlsum preset normalizes as XL-Sum's scorer does; "
                              "leave 'normalization' out")
+        if self.preset != "xlsum" and self.xlsum_stopwords != DEFAULT_XLSUM_STOPWORDS:
+            raise ValueError("'xlsum_stopwords' applies to the xlsum preset only")
         if self.preset == "xlsum":  # fail before any model is called, not when scoring
             from harness.errors import InputError
-            from harness.text.presets import load_stopwords
+            from harness.text.stopwords import load_stopwords
 
             try:
-                load_stopwords()
+                load_stopwords(self.xlsum_stopwords)
             except InputError as exc:
                 raise ValueError(exc.message) from None
         return self
@@ -78,7 +84,7 @@ class RougeSettings(BaseModel):
         if self.preset == "xlsum":
             from harness.text.presets import XLSumTokenizer
 
-            return XLSumTokenizer()
+            return XLSumTokenizer(stopwords=self.xlsum_stopwords)
         tokenizer = ArabicTokenizer(self.normalization)
         if self.preset == "rouge_score_lines":
             from harness.text.presets import NewlineSentences
@@ -93,11 +99,13 @@ def signature(recorded: Mapping[str, Any]) -> str:
     stemmer, rougeLsum sentence rule, multi-reference rule, preset)."""
     tok = recorded.get("tokenizer") or {}
     options = tok.get("options")
-    if isinstance(options, Mapping):
+    if "stemmer" in tok:  # a preset's own tokenizer names its stemmer (harness.text.presets)
+        norm, stem = "xlsum", str(tok["stemmer"])
+    elif isinstance(options, Mapping):
         norm = "+".join(code for name, code in _OPTION_CODES.items() if options.get(name)) or "none"
         stem = "snowball-ar" if options.get("stem") else "no"
     else:
-        norm, stem = "xlsum", str(tok.get("stemmer", "no"))
+        norm, stem = "?", "?"
     lsum = str(recorded.get("lsum_sentences", ""))
     lsum_code = "lines" if "only" in lsum else "punct+lines"
     multi = "max-f1" if recorded.get("multi_reference") == MULTI_REFERENCE_RULE else "?"

@@ -60,8 +60,14 @@ class Tokenizer(Protocol):
         ...
 
     def sentence_tokens(self, text: str) -> list[list[str]]:
-        """Return per-sentence tokens whose concatenation is ``tokenize(text)``."""
+        """Return per-sentence tokens whose concatenation is ``tokenize(text)``, unless the
+        tokenizer sets ``sentences_tile = False`` (a preset that re-tokenizes sentences)."""
         ...
+
+
+def _tiled(tokenizer: Tokenizer) -> bool:
+    """Whether the tokenizer's sentence tokens concatenate to its whole-text tokens."""
+    return bool(getattr(tokenizer, "sentences_tile", True))
 
 
 def _encoder(
@@ -83,7 +89,12 @@ def _encoder(
         sents = split(text)
         return (sents[0] if len(sents) == 1 else list(flatten(sents))), sents
 
-    return both if any(kind == LSUM for _name, kind in specs) else whole_only
+    def apart(text: str) -> tuple[list[str], list[list[str]]]:
+        return tokenize(text), split(text)
+
+    if not any(kind == LSUM for _name, kind in specs):
+        return whole_only
+    return both if _tiled(tokenizer) else apart
 
 
 def _score_chunk(
@@ -91,7 +102,8 @@ def _score_chunk(
 ) -> list[list[Triple]]:
     """Tokenize and score a chunk of pairs; plain triples are cheap to send between processes."""
     encode = _encoder(tokenizer, specs)
-    tied = any(kind == LSUM for _name, kind in specs)  # whole tokens = sentences joined
+    # whole tokens = sentences joined
+    tied = any(kind == LSUM for _name, kind in specs) and _tiled(tokenizer)
     out: list[list[Triple]] = []
     for prediction, references in pairs:
         if isinstance(references, str):

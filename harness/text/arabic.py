@@ -109,7 +109,7 @@ class _Translator:
     character and no rule's output is another rule's input (checked here).
     """
 
-    __slots__ = ("_delete", "_delete_astral", "_frequent", "_rare", "_table")
+    __slots__ = ("_delete", "_delete_astral", "_frequent", "_rare", "_special", "_table")
 
     def __init__(self, rules: dict[int, str | None], table: _Table) -> None:
         """Split the rules into deletions, frequent rewrites and rare rewrites."""
@@ -133,15 +133,23 @@ class _Translator:
         self._delete = _char_class([c for c in deleted if c <= "\uffff"])
         self._delete_astral = _char_class([c for c in deleted if c > "\uffff"])
         self._rare = _char_class(rare)
+        # One scan tells whether a text needs either of the two rare steps: it has a rare
+        # rewrite or an astral character (one range costs `re` little, and a separate test for
+        # astral characters cost as much as the scan). Only such texts pay for those steps.
+        self._special = self._rare
+        if self._delete_astral is not None:
+            rare_class = self._rare.pattern[1:-1] if self._rare is not None else ""
+            self._special = re.compile(f"[{rare_class}\U00010000-\U0010ffff]")
 
     def __call__(self, text: str) -> str:
         """Return ``text.translate(rules)``."""
         if self._delete is not None:
             text = self._delete.sub("", text)
-        if self._delete_astral is not None and _has_astral(text):
-            text = self._delete_astral.sub("", text)
-        if self._rare is not None and self._rare.search(text):
-            return text.translate(self._table)
+        if self._special is not None and self._special.search(text):
+            if self._delete_astral is not None and _has_astral(text):
+                text = self._delete_astral.sub("", text)
+            if self._rare is not None and self._rare.search(text):
+                return text.translate(self._table)
         for old, new in self._frequent:
             text = text.replace(old, new)
         return text

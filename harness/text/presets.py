@@ -3,27 +3,32 @@ published figures rather than for the harness's own comparisons.
 
 - `NewlineSentences`: the harness's tokens, but ROUGE-Lsum sentences are the text's lines, as
   `rouge_score` splits them (on "\\n" only) when a caller joins sentences with newlines.
-- `XLSumTokenizer`: the tokenization of the XL-Sum paper's multilingual ROUGE
+- `XLSumTokenizer`: the tokens of the XL-Sum paper's multilingual ROUGE
   (github.com/csebuetnlp/xl-sum, `multilingual_rouge_scoring`, run with ``lang="arabic"`` and
-  ``use_stemmer=True``), re-implemented from its description and code: lowercase; control and
-  format characters (Unicode C*, but tab/newline) deleted, other whitespace a space;
-  punctuation (ASCII symbols and Unicode P*) a separator; then OpenNMT's "aggressive" mode:
-  runs of letters (with their combining marks) and runs of digits are separate tokens, and
-  every other character is a token of its own; tokens longer than 3 characters go through
-  NLTK's Snowball Arabic stemmer with NLTK's Arabic stopword list left unstemmed. No Arabic
-  normalization (alef, yeh, harakat) is applied. Its rougeLsum splits lines only.
+  ``use_stemmer=True``), re-implemented from its code and checked token for token against it
+  (with pyonmttok 1.38) on the bundled MArSum texts: lowercase; control and format characters
+  (Unicode C*, but tab/newline/CR) deleted; whitespace and punctuation (ASCII symbols, Unicode
+  P*) separate words; then OpenNMT's "aggressive" mode: runs of letters (with their combining
+  marks) and runs of digits are separate tokens, every other character is a token of its own,
+  and a mark that starts a word after the first becomes OpenNMT's escaped space "％0020" plus
+  the mark; CJK ideographs are tokens alone. Tokens longer than 3 characters go through NLTK's
+  Snowball Arabic stemmer, which leaves the words of NLTK's Arabic stopword list as they are
+  (`harness.text.stopwords`: the list of 2017-10 that XL-Sum published with, by default); empty
+  stems are dropped. No Arabic normalization (alef, yeh) beyond the stemmer's own. rougeLsum
+  reads the text's lines and tokenizes them without the OpenNMT step, as XL-Sum's scorer does.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from functools import lru_cache
 from typing import ClassVar
 
-from harness.errors import InputError
 from harness.text.arabic import ArabicTokenizer
+from harness.text.stopwords import DEFAULT_XLSUM_STOPWORDS, STOPWORD_LISTS, load_stopwords
 
 _LINE = "\n"
 
@@ -56,13 +61,13 @@ def _is_separator_punctuation(char: str) -> bool:
 
 
 def _char_class(char: str) -> str:
-    """' ' (separator), 'L' letter, 'M' mark, 'N' digit or number, 'O' any other."""
-    if char in "\t\n\r" or char == " ":
+    """' ' (separator), 'L' letter, 'M' mark, 'N' digit or number, 'O' any other, '' deleted."""
+    if char in "\t\n\r":
         return " "
     category = unicodedata.category(char)
     if category.startswith("C") or char in "\x00\ufffd":
         return ""
-    if category == "Zs" or _is_separator_punctuation(char):
+    if category[0] == "Z" or _is_separator_punctuation(char):  # Zl, Zp: str.split splits
         return " "
     return category[0] if category[0] in "LMN" else "O"
 
@@ -72,37 +77,82 @@ def _classes(char: str) -> str:
     return _char_class(char)
 
 
-@lru_cache(maxsize=1)
-def load_stopwords() -> frozenset[str]:
-    """NLTK's Arabic stopword list (nltk_data), which XL-Sum's stemmer leaves unstemmed."""
-    try:
-        from nltk.corpus import stopwords
+# BERT's CJK ranges, which XL-Sum's scorer spaces apart after OpenNMT.
+_CJK = re.compile("([\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff\U00020000-\U0002a6df"
+                  "\U0002a700-\U0002ceaf\U0002f800-\U0002fa1f])")
+_ESCAPED_SPACE = "\uff050020"  # OpenNMT's "％0020": a space that carries a combining mark
+_JOINER, _JOINER_OUT = "\uffed", "\u25a0"  # OpenNMT writes its joiner mark "￭" as "■"
 
-        return frozenset(stopwords.words("arabic"))
-    except LookupError:
-        raise InputError(
-            "the xlsum ROUGE preset stems as XL-Sum did, which keeps NLTK's Arabic stopwords "
-            "unstemmed: install NLTK's stopword list (python -m nltk.downloader stopwords)",
-            field="metrics.rouge.preset") from None
+
+def _basic_words(text: str) -> list[str]:
+    """XL-Sum's `BasicTokenizer`: runs of characters between separators (rougeLsum's tokens)."""
+    words: list[str] = []
+    current: list[str] = []
+    for char in text.lower():
+        cls = _classes(char)
+        if cls == " ":
+            if current:
+                words.append("".join(current))
+                current = []
+        elif cls:
+            current.append(char)
+    if current:
+        words.append("".join(current))
+    return words
+
+
+def _aggressive_words(text: str) -> list[str]:
+    """`_basic_words` joined by spaces, then OpenNMT's aggressive split and the CJK split."""
+    tokens: list[str] = []
+    current: list[str] = []
+    kind = ""
+    for char in text.lower().replace(_JOINER, _JOINER_OUT):
+        cls = _classes(char)
+        if cls == "":
+            continue
+        if cls == "M":
+            if current:  # a combining mark stays with what it follows
+                current.append(char)
+                continue
+            # a mark opening a word: alone first, then on the escaped space before it
+            current, kind = [_ESCAPED_SPACE if tokens else "", char], "M"
+            continue
+        if cls != kind or cls == "O" or cls == " ":
+            if current:
+                tokens.append("".join(current))
+            current = [] if cls == " " else [char]
+            kind = cls
+            continue
+        current.append(char)
+    if current:
+        tokens.append("".join(current))
+    if any(_CJK.search(token) for token in tokens):
+        tokens = [part for token in tokens for part in _CJK.split(token) if part]
+    return tokens
 
 
 class XLSumTokenizer:
     """The XL-Sum multilingual ROUGE's tokens for Arabic (see the module docstring)."""
 
     ID: ClassVar[str] = "xlsum.multilingual_rouge.arabic"
-    VERSION: ClassVar[str] = "1.0.0"
+    # 2.0.0: checked against XL-Sum's scorer: NLTK's stopword list shipped and named; a mark
+    # opening a word, CJK ideographs, line/paragraph separators and empty stems as XL-Sum
+    # treats them; rougeLsum lines tokenized without the OpenNMT split, as XL-Sum does.
+    VERSION: ClassVar[str] = "2.0.0"
     MIN_STEM_LENGTH: ClassVar[int] = 3  # tokens longer than this are stemmed
-    SENTENCES: ClassVar[str] = "lines split on \\n only"
+    SENTENCES: ClassVar[str] = "lines split on \\n only, words without the OpenNMT split"
+    # rougeLsum's tokens are not the whole text's tokens cut into lines (harness.scoring.rouge)
+    sentences_tile: ClassVar[bool] = False
 
-    def __init__(self, stem: bool = True, stopwords: Collection[str] | None = None) -> None:
+    def __init__(self, stem: bool = True, stopwords: str = DEFAULT_XLSUM_STOPWORDS) -> None:
         self.stem = stem
-        self._stopwords = stopwords
+        self.stopwords = stopwords
         self._stemmer: Callable[[str], str] | None = None
         if stem:
             from nltk.stem.snowball import ArabicStemmer
 
             stemmer = ArabicStemmer(ignore_stopwords=False)
-            stemmer.stopwords = set(load_stopwords() if stopwords is None else stopwords)
+            stemmer.stopwords = set(load_stopwords(stopwords))
             lock = threading.Lock()
 
             def stem_one(token: str) -> str:
@@ -113,41 +163,28 @@ class XLSumTokenizer:
 
             self._stemmer = lru_cache(maxsize=1 << 18)(stem_one)
 
-    def __reduce__(self) -> tuple[type[XLSumTokenizer], tuple[bool, Collection[str] | None]]:
-        return (type(self), (self.stem, self._stopwords))
+    def __reduce__(self) -> tuple[type[XLSumTokenizer], tuple[bool, str]]:
+        return (type(self), (self.stem, self.stopwords))
 
-    def _words(self, text: str) -> list[str]:
-        tokens: list[str] = []
-        current: list[str] = []
-        kind = ""
-        for char in text.lower():
-            cls = _classes(char)
-            if cls == "":
-                continue
-            if cls == "M" and current:  # a combining mark stays with what it follows
-                current.append(char)
-                continue
-            if cls != kind or cls == "O" or cls == " ":
-                if current:
-                    tokens.append("".join(current))
-                current = [] if cls == " " else [char]
-                kind = cls
-                continue
-            current.append(char)
-        if current:
-            tokens.append("".join(current))
-        return tokens
+    def _stemmed(self, words: list[str]) -> list[str]:
+        stem = self._stemmer
+        if stem is None:
+            return words
+        return [stemmed for stemmed in map(stem, words) if stemmed]
 
     def tokenize(self, text: str) -> list[str]:
-        words = self._words(text)
-        return [self._stemmer(w) for w in words] if self._stemmer is not None else words
+        return self._stemmed(_aggressive_words(text))
 
     def sentence_tokens(self, text: str) -> list[list[str]]:
-        out = [self.tokenize(line) for line in text.split(_LINE)]
+        out = [self._stemmed(_basic_words(line)) for line in text.split(_LINE)]
         return [tokens for tokens in out if tokens]
 
     def describe(self) -> dict[str, object]:
-        return {"id": self.ID, "version": self.VERSION,
-                "stemmer": "snowball-ar>3chars+nltk-stopwords"
-                if self.stem else "none",
-                "sentences": self.SENTENCES}
+        options: dict[str, object]
+        stemmer, options = "none", {"stem": self.stem}
+        if self.stem:
+            digest = STOPWORD_LISTS[self.stopwords].sha256
+            stemmer = f"snowball-ar>3chars+stopwords:{self.stopwords}@{digest[:12]}"
+            options.update(stopwords=self.stopwords, stopwords_sha256=digest)
+        return {"id": self.ID, "version": self.VERSION, "stemmer": stemmer,
+                "options": options, "sentences": self.SENTENCES}
