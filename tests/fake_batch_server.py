@@ -6,14 +6,22 @@ batches but the first `hold_after`). Requests
 whose prompt key is in `fail_prompts` land in the error file (HTTP 400 lines); an expired or
 cancelled batch answers its first `partial` requests and lists the rest in the error file with
 the provider's code; a failed batch has no files, only `errors`.
+
+Interrupted submissions: `stall_create` "after" records a created batch (with the metadata
+sent) and then never answers, "before" never answers and records nothing (a request lost);
+`create_stalled` is set once a create is stalled, so a test can kill the client in that window.
+The batch list pages newest first (`after`, `limit`, at most `page_size` a page); `list_fails`
+answers it with a 500.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from fake_openai_server import (
     FakeOpenAIServer,
@@ -43,6 +51,13 @@ class BatchServerState(ServerState):
     steps: dict[str, int] = field(default_factory=dict)
     retrievals: int = 0
     history: list[tuple[str, str]] = field(default_factory=list)  # (batch id, status) seen
+    stall_create: str | None = None  # "after" (recorded) or "before" (lost): never answered
+    create_stalled: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)  # ends a stall
+    page_size: int = 100
+    list_fails: bool = False
+    uploads: int = 0  # input files uploaded
+    listings: int = 0  # pages of the batch list served
 
     @property
     def created(self) -> list[dict[str, Any]]:
@@ -71,7 +86,16 @@ class _BatchHandler(_Handler):
         path = self.path.rstrip("/")
         if not self._authorized(state):
             return
-        if match := re.fullmatch(r"/v1/files/([\w-]+)/content", path):
+        url = urlsplit(path)
+        if match := re.fullmatch(r"/v1/files/([\w-]+)", path):
+            data = state.files.get(match[1])
+            if data is None:
+                self._error(404, f"no file {match[1]}")
+            else:
+                self._send(200, {"id": match[1], "object": "file", "bytes": len(data),
+                                 "created_at": 0, "filename": "upload", "purpose": "batch",
+                                 "status": "processed"})
+        elif match := re.fullmatch(r"/v1/files/([\w-]+)/content", path):
             data = state.files.get(match[1])
             if data is None:
                 self._error(404, f"no file {match[1]}")
@@ -84,8 +108,8 @@ class _BatchHandler(_Handler):
                 if batch:
                     state.history.append((batch["id"], batch["status"]))
             self._send(200, batch) if batch else self._error(404, f"no batch {match[1]}")
-        elif path.startswith("/v1/batches"):
-            self._send(200, {"object": "list", "data": state.created, "has_more": False})
+        elif url.path.rstrip("/") == "/v1/batches":
+            self._list(state, parse_qs(url.query))
         else:
             super().do_GET()
 
@@ -98,27 +122,20 @@ class _BatchHandler(_Handler):
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if not self._authorized(state):
             return
+        stall = state.stall_create if path == "/v1/batches" else None
         with state.lock:
             if path == "/v1/files":
                 name, data = _multipart_file(self.headers["Content-Type"], raw)
+                state.uploads += 1
                 file_id = f"file-{len(state.files) + 1}"
                 state.files[file_id] = data
                 self._send(200, {"id": file_id, "object": "file", "bytes": len(data),
                                  "created_at": 0, "filename": name, "purpose": "batch",
                                  "status": "processed"})
             elif path == "/v1/batches":
-                body = json.loads(raw)
-                batch_id = f"batch_{len(state.batches) + 1}"
-                total = len(state.files[body["input_file_id"]].splitlines())
-                state.batches[batch_id] = {
-                    "id": batch_id, "object": "batch", "endpoint": body["endpoint"],
-                    "completion_window": body["completion_window"], "created_at": 0,
-                    "input_file_id": body["input_file_id"], "status": state.statuses[0],
-                    "output_file_id": None, "error_file_id": None, "errors": None,
-                    "request_counts": {"total": total, "completed": 0, "failed": 0}}
-                state.steps[batch_id] = 0
-                state.history.append((batch_id, state.statuses[0]))
-                self._send(200, state.batches[batch_id])
+                batch = None if stall == "before" else self._create(state, json.loads(raw))
+                if stall is None:
+                    self._send(200, batch)
             elif match := re.fullmatch(r"/v1/batches/([\w-]+)/cancel", path):
                 batch = state.batches[match[1]]
                 if batch["status"] not in TERMINAL:
@@ -126,6 +143,40 @@ class _BatchHandler(_Handler):
                 self._send(200, batch)
             else:
                 self._error(404, f"no route {path}")
+        if stall:  # outside the lock
+            state.create_stalled.set()
+            state.release.wait(timeout=60)
+            self.close_connection = True
+
+    def _create(self, state: BatchServerState, body: dict[str, Any]) -> dict[str, Any]:
+        batch_id = f"batch_{len(state.batches) + 1}"
+        total = len(state.files[body["input_file_id"]].splitlines())
+        state.batches[batch_id] = {
+            "id": batch_id, "object": "batch", "endpoint": body["endpoint"],
+            "completion_window": body["completion_window"], "created_at": len(state.batches),
+            "input_file_id": body["input_file_id"], "status": state.statuses[0],
+            "metadata": body.get("metadata"), "output_file_id": None, "error_file_id": None,
+            "errors": None, "request_counts": {"total": total, "completed": 0, "failed": 0}}
+        state.steps[batch_id] = 0
+        state.history.append((batch_id, state.statuses[0]))
+        return state.batches[batch_id]
+
+    def _list(self, state: BatchServerState, query: dict[str, list[str]]) -> None:
+        """One page of the batches, newest first, after the batch `after` names."""
+        with state.lock:
+            state.listings += 1
+            if state.list_fails:
+                self._error(500, "injected: cannot list batches")
+                return
+            newest = list(reversed(state.created))
+            after = query.get("after", [None])[0]
+            start = next(n + 1 for n, b in enumerate(newest) if b["id"] == after) if after else 0
+            limit = min(int(query.get("limit", ["20"])[0]), state.page_size)
+            page = newest[start:start + limit]
+            self._send(200, {"object": "list", "data": page, "has_more":
+                             start + limit < len(newest),
+                             "first_id": page[0]["id"] if page else None,
+                             "last_id": page[-1]["id"] if page else None})
 
     def _advance(self, state: BatchServerState, batch_id: str) -> dict[str, Any] | None:
         batch = state.batches.get(batch_id)

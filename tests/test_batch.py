@@ -27,12 +27,17 @@ from harness.tasks import load_task
 N = 12
 
 
-@pytest.fixture
-def task(tmp_path: Path) -> Path:
+def write_batch_task(tmp_path: Path) -> Path:
+    """A stance task of N distinct examples."""
     rows = [{**STANCE_ROWS[i % 3], "id": f"t{i:02d}", "text": f"{STANCE_ROWS[i % 3]['text']} {i}"}
             for i in range(N)]
     write_jsonl(tmp_path / "task" / "data.jsonl", rows)
     return write_task(tmp_path / "task", stance_spec(name="batch_stance"))
+
+
+@pytest.fixture
+def task(tmp_path: Path) -> Path:
+    return write_batch_task(tmp_path)
 
 
 def prompts(task: Path) -> list[str]:

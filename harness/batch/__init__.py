@@ -3,5 +3,6 @@
 `--batch` submits a run's uncached requests as one batch, records its id in the response cache
 before polling (a killed run resumes polling instead of paying again), then stores every answer
 in the cache and scores as usual; failed requests become errored examples and are resubmitted
-by the next run.
+by the next run. A submission interrupted before its batch id was written (harness/batch/
+orphans.py) is looked up on the provider by the next run and adopted, never paid for twice.
 """

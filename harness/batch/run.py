@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -17,13 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from harness.adapters.base import Request, Response
+from harness.batch import orphans
+from harness.batch.state import BatchState, Intent
 from harness.errors import AdapterError, InputError
 from harness.handoff.batchfile import CHAT_URL, input_line, read_output
 from harness.models.cache import CachedAnswer, ResponseCache
 
 if TYPE_CHECKING:
     from harness.adapters.openai_compat import OpenAIAdapter
-    from harness.batch.state import BatchState
 
 COMPLETION_WINDOW: Final = "24h"
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
@@ -107,24 +109,14 @@ class BatchRun:
         todo = [k for k in keys if k not in present]
         if not todo:
             return results
-        from harness.batch.state import BatchState
-
         state = BatchState(cache.path)
         answers: dict[str, CachedAnswer] = {}
         failures: dict[str, str] = {}
         try:
-            backend = self.adapter.backend
-            wanted = set(todo)
-            resumed = [b for b in state.pending(backend.endpoint, backend.model)
-                       if wanted & set(b.keys)]
-            covered = {k for b in resumed for k in b.keys}
-            for batch in resumed:
-                self.say(f"resuming {self._label()}batch {batch.id} ({len(batch.keys)} "
-                         f"requests, last seen {batch.status}): not submitting these again")
-            ids = [b.id for b in resumed]
+            ids, covered, absent = await self._resume(state, set(todo))
             fresh = [k for k in todo if k not in covered]
-            if fresh:
-                ids.append(await self._submit(fresh, cache, state))
+            submitted = await self._submit(fresh, cache, state, absent)
+            ids += [submitted] if submitted else []
             for batch_id in ids:
                 await self._settle(batch_id, cache, state, answers, failures)
         finally:
@@ -140,24 +132,67 @@ class BatchRun:
     def _label(self) -> str:
         return "" if self._purpose == "model" else f"{self._purpose} "
 
-    async def _submit(self, keys: list[str], cache: ResponseCache, state: BatchState) -> str:
+    async def _resume(self, state: BatchState, wanted: set[str]
+                      ) -> tuple[list[str], set[str], list[Intent]]:
+        """The batches already paid for that hold some of these requests (recorded, or found
+        on the provider for an interrupted submission), the requests they cover, and the
+        interrupted submissions the provider confirmed it has no batch of."""
+        backend = self.adapter.backend
+        resumed = [b for b in state.pending(backend.endpoint, backend.model)
+                   if wanted & set(b.keys)]
+        for batch in resumed:
+            self.say(f"resuming {self._label()}batch {batch.id} ({len(batch.keys)} "
+                     f"requests, last seen {batch.status}): not submitting these again")
+        intents = [i for i in state.intents(backend.endpoint, backend.model)
+                   if wanted & set(i.keys)]
+        adopted, absent = await orphans.resolve(backend, state, intents, self.say)
+        covered = {k for b in resumed for k in b.keys}
+        covered |= {k for i in intents if i not in absent for k in i.keys}
+        return [b.id for b in resumed] + adopted, covered, absent
+
+    async def _submit(self, keys: list[str], cache: ResponseCache, state: BatchState,
+                      absent: list[Intent]) -> str | None:
+        """Upload and create one batch for these requests (none: None), an intent committed
+        first. An interrupted submission of the same input that the provider has no batch of
+        is submitted again under its marker, with its uploaded file; other such intents go."""
         import openai
 
-        backend = self.adapter.backend
-        cache.remember_requests((k, backend.model, self._bodies[k]) for k in keys)
         data = "".join(json.dumps(input_line(k, self._bodies[k]), ensure_ascii=False) + "\n"
                        for k in keys).encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()
+        retry = next((i for i in absent if keys and i.input_sha256 == digest), None)
+        for intent in absent:  # the provider has no batch of these: nothing was paid
+            if intent is not retry:
+                state.drop_intent(intent.marker)
+        if not keys:
+            return None
+        backend = self.adapter.backend
+        cache.remember_requests((k, backend.model, self._bodies[k]) for k in keys)
+        intent = retry or Intent(orphans.new_marker(), backend.endpoint, backend.model,
+                                 backend.api_key_env, tuple(keys), self._purpose, digest,
+                                 None, time.time())
+        marker = intent.marker
+        if retry is None:  # committed before anything reaches the provider
+            state.intend(intent)
         api = backend.client()
         try:
-            upload = await api.files.create(file=("harness-batch.jsonl", data), purpose="batch")
-            batch = await api.batches.create(input_file_id=upload.id, endpoint=CHAT_URL,
-                                             completion_window=COMPLETION_WINDOW)
+            file_id = await orphans.reusable_file(backend, retry)
+            if file_id is None:
+                upload = await api.files.create(file=("harness-batch.jsonl", data),
+                                                purpose="batch")
+                file_id = upload.id
+                state.set_file(marker, file_id)
+            else:
+                self.say(f"submitting again the interrupted {self._label()}batch submission "
+                         f"{marker} (the provider has no batch of it), with its uploaded file "
+                         f"{file_id}")
+            batch = await api.batches.create(input_file_id=file_id, endpoint=CHAT_URL,
+                                             completion_window=COMPLETION_WINDOW,
+                                             metadata={orphans.MARKER_KEY: marker})
         except openai.APIError as exc:
             raise AdapterError(f"batch submission failed: {backend.failure(exc)}") from None
         # recorded before the first poll: a killed run resumes this batch, never pays twice
-        state.add(batch.id, endpoint=backend.endpoint, model=backend.model,
-                  api_key_env=backend.api_key_env, keys=keys, status=batch.status,
-                  purpose=self._purpose)
+        state.adopt(intent, batch.id, batch.status)
         self.say(f"submitted {self._label()}batch {batch.id}: {len(keys)} requests "
                  f"(completion window {COMPLETION_WINDOW})")
         return batch.id
