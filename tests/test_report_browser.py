@@ -209,10 +209,11 @@ def test_group_tests_shown_with_caveat_and_inert(grouped_report: Path, tmp_path:
     tags = [tag for tag, _ in dom.elements]
     assert "img" not in tags and tags.count("script") == 1
     assert not any(k.startswith("on") for _, attrs in dom.elements for k in attrs)
-    # 4 ROUGE values x 3 groups, one row each, and the caveat saying what that many tests mean
-    assert visible.count('<td class="group" dir="auto">') == 12
-    assert "12 tests, <strong>not corrected for multiple comparisons</strong>" in visible
-    assert "Bonferroni would ask p &lt; 0.0042" in visible
+    # (4 ROUGE values + 3 checks) x 3 groups, one row each, and the caveat saying what that
+    # many tests mean
+    assert visible.count('<td class="group" dir="auto">') == 21
+    assert "21 tests, <strong>not corrected for multiple comparisons</strong>" in visible
+    assert "Bonferroni would ask p &lt; 0.0024" in visible
     assert '<td class="group" dir="auto">&lt;img src=x onerror=' in visible
 
 

@@ -126,7 +126,8 @@ def test_derived_group_and_compare_per_group_tests(tmp_path: Path) -> None:
     assert "rougeL\\@source=x" in markdown  # md() escapes the @
     html = (tmp_path / "cmp" / "comparison.html").read_text("utf-8")
     assert "<strong>not corrected for multiple comparisons</strong>" in html
-    assert html.count("<td class=\"group\" dir=\"auto\">") == markdown.count("\\@") == 16
+    # (4 ROUGE values + 3 checks) x 4 groups, one test each
+    assert html.count("<td class=\"group\" dir=\"auto\">") == markdown.count("\\@") == 28
 
 
 def test_missing_group_field_fails_at_load(tmp_path: Path, capsys) -> None:
