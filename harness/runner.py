@@ -55,6 +55,7 @@ def build_requests(
             labels=labels,
             answer_mode=task.spec.answer_mode,
             choices=choices,
+            answer_cue=kind.answer_cue(task.spec),
         )
         for e in examples
     ]

@@ -34,11 +34,12 @@ def lm(text: str) -> dict[str, float]:
 
 
 def run(tmp_path: Path, server: FakeOpenAIServer, route: str = "auto", top_k: int | None = None,
-        cache: bool = True) -> RunResult:
+        cache: bool = True, cue: str = "") -> RunResult:
+    """A log-likelihood run; most tests score labels right after the prompt (no answer cue)."""
     write_jsonl(tmp_path / "data.jsonl", STANCE_ROWS)
     spec = stance_spec(answer_mode="loglikelihood",
                        metrics={"stance": {"labels": ["favor", "against", "none"],
-                                           "aliases": ALIASES}})
+                                           "aliases": ALIASES, "answer_cue": cue}})
     task = load_task(write_task(tmp_path, spec))
     adapter = OpenAIAdapter("fake", base_url=server.base_url, logprobs_route=route,
                             cache=cache, cache_dir=str(tmp_path / "cache"), max_attempts=1)
@@ -84,6 +85,28 @@ def test_exact_label_log_probabilities_by_both_routes(
     per_example = 3 if used == "echo" else 10
     check = 2 if route in ("echo", "auto") else 0
     assert len(server.state.completions) == per_example * 3 + check
+
+
+@pytest.mark.parametrize("route", ["echo", "generation"])
+def test_labels_are_scored_after_the_answer_cue_and_a_space(
+        tmp_path: Path, fake_openai: Callable[..., FakeOpenAIServer], route: str) -> None:
+    space = -0.125
+
+    def cued(text: str) -> dict[str, float]:
+        return {**LP, " ": space} if text.endswith("الإجابة:") else dict(LP)
+
+    server = fake_openai(lm=cued)
+    result = run(tmp_path, server, route, cue="الإجابة:")
+    for scores in label_scores(result).values():
+        for label, text in CHOICES.items():
+            assert scores[label]["logprob"] == pytest.approx(space + EXPECTED[label], abs=1e-12)
+            assert scores[label]["bytes"] == len((" " + text).encode())
+            assert scores[label]["bounded"] is False
+    prompts = [str(body["prompt"]) for body in server.state.completions]
+    assert any(p.endswith("\nالإجابة:") for p in prompts)
+    assert all("الإجابة:" in p for p in prompts if "مؤيد" in p[-8:])
+    settings = result.report["metric_settings"]["stance"]
+    assert settings["answer_cue"] == "الإجابة:" and settings["prompt_format"].startswith("2:")
 
 
 def test_a_wrong_echo_is_refused_or_avoided(

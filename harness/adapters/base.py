@@ -41,6 +41,7 @@ class Request:
     labels: tuple[str, ...] = ()  # stance label set, empty for summarization
     answer_mode: str = "free_text"  # see harness.adapters.answer_modes
     choices: Mapping[str, str] = field(default_factory=dict)  # label -> its verbalization
+    answer_cue: str = ""  # log-likelihood on text completions: labels are scored after it
 
 
 @dataclass(frozen=True)

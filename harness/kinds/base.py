@@ -61,6 +61,10 @@ class TaskKind:
         """Each label's verbalization (what a structured answer or a scored continuation says)."""
         return {label: label for label in self.labels(spec)}
 
+    def answer_cue(self, spec: TaskSpec) -> str:
+        """The words after which a label is scored as a continuation (log-likelihood mode)."""
+        return ""
+
     def canonical_label(self, spec: TaskSpec, value: Any, where: Where) -> str:
         """A gold label as the label set names it (labelled kinds only)."""
         raise InputError(f"a {self.name} task has no labels", path=where[0], line=where[1])

@@ -74,6 +74,9 @@ class LabelledKind(TaskKind):
     def choices(self, spec: TaskSpec) -> dict[str, str]:
         return stance_settings(spec).verbalizations()
 
+    def answer_cue(self, spec: TaskSpec) -> str:
+        return stance_settings(spec).answer_cue
+
 
 @register_kind("stance")
 class StanceKind(LabelledKind):

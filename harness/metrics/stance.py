@@ -37,8 +37,12 @@ class StanceSettings(BaseModel):
     # The labels F_avg averages the F1 of, where the dataset defines such a score; unset:
     # SemEval-2016's favor and against when the label set has both; []: no F_avg.
     f_avg: tuple[str, ...] | None = None
+    # Log-likelihood mode on text completions: the words after which each label is scored
+    # (lm-evaluation-harness's "Answer:"); without it an instruct model continues the input
+    # text and no label is among its likely next tokens.
+    answer_cue: str = "الإجابة:"
 
-    hashed_when_set: ClassVar[frozenset[str]] = frozenset({"f_avg"})
+    hashed_when_set: ClassVar[frozenset[str]] = frozenset({"f_avg", "answer_cue"})
 
     @model_validator(mode="after")
     def _aliases_name_labels(self) -> StanceSettings:
@@ -121,7 +125,11 @@ class Stance(Metric):
         else:  # runs in different modes are not comparable
             out["answer_mode"] = self.answer_mode
         if self.answer_mode == LOGLIKELIHOOD:
+            from harness.models.loglikelihood import PROMPT_FORMAT
+
             out["invalid"] = "none: every label is scored and the best is chosen"
+            out["prompt_format"] = PROMPT_FORMAT
+            out["answer_cue"] = self.settings.answer_cue
         return out
 
     def _suffixes(self) -> tuple[str, ...]:

@@ -16,12 +16,14 @@ call; the first two on legacy text completions (``/completions``):
   assistant message to continue (`harness.models.loglikelihood_chat`).
 
 For echo and generation the prompt is the chat messages' contents joined by blank lines (no
-chat template: the raw text a base model continues). Servers are not trusted: at the first
-request ``auto`` and ``echo`` compare the echoed log-probability of the prompt's last token
-with the generation-time one; if they disagree (llama-cpp-python 0.3.36 echoes values near
-log(1/vocab)) ``echo`` is refused with an error and ``auto`` uses ``generation``. The check
-echoes only the prompt's first `CHECK_CHARS` characters. ``auto`` never picks ``chat``: its
-values (after the chat template) are not comparable with the other two routes'.
+chat template: the raw text a base model continues), then the task's answer cue
+(`metrics.stance.answer_cue`, "الإجابة:"), after which each label follows a space. Servers
+are not trusted: at the first request ``auto`` and ``echo`` compare the echoed
+log-probability of the prompt's last token with the generation-time one; if they disagree
+(llama-cpp-python 0.3.36 echoes values near log(1/vocab)) ``echo`` is refused with an error
+and ``auto`` uses ``generation``. The check echoes only the prompt's first `CHECK_CHARS`
+characters. ``auto`` never picks ``chat``: its values (after the chat template) are not
+comparable with the other two routes'.
 """
 
 from __future__ import annotations
@@ -45,9 +47,19 @@ CHECK_TOKENS = 4  # prompt tokens tried, latest first, for one in the generation
 ECHO_TOLERANCE = 0.05  # nats between an echoed and a generation-time value of one token
 
 
-def prompt_text(messages: Sequence[Mapping[str, str]]) -> str:
-    """The raw text a continuation is scored after."""
-    return "\n\n".join(str(m.get("content", "")) for m in messages) + "\n"
+# How echo and generation frame a choice (recorded in reports: a change here bumps it).
+PROMPT_FORMAT = ("2: the messages' contents joined by blank lines, a newline, the answer cue; "
+                 "each label after one space (no space without a cue)")
+
+
+def prompt_text(messages: Sequence[Mapping[str, str]], cue: str = "") -> str:
+    """The raw text a continuation is scored after: the prompt, then the answer cue."""
+    return "\n\n".join(str(m.get("content", "")) for m in messages) + "\n" + cue
+
+
+def continuations(choices: Mapping[str, str], cue: str) -> dict[str, str]:
+    """Each label's text as scored after `prompt_text`: a space after a cue ("Answer: yes")."""
+    return {label: (" " if cue else "") + text for label, text in choices.items()}
 
 
 class LabelScorer:
@@ -161,13 +173,14 @@ class LabelScorer:
             self.route = "generation"
 
     async def score(self, request: Request) -> Response:
-        prompt = "" if self.route == "chat" else prompt_text(request.messages)
+        prompt = "" if self.route == "chat" else prompt_text(request.messages, request.answer_cue)
         if self.route is None:
             await self._decide(prompt)
         responses: list[Response] = []
+        choices = continuations(request.choices, request.answer_cue)
         try:
             if self.route == "echo":
-                scores = await self._by_echo(prompt, request.choices, responses)
+                scores = await self._by_echo(prompt, choices, responses)
             elif self.route == "chat":
                 from harness.models.loglikelihood_chat import ChatSteps
 
@@ -179,7 +192,7 @@ class LabelScorer:
                                               responses=responses)
                     return dict(got["top_logprobs"][0] or {})
 
-                scores = await teacher_force(request.choices, step)
+                scores = await teacher_force(choices, step)
         except StepFailed as failed:
             return Response(text="", error=failed.message, attempts=failed.attempts)
         return Response(
