@@ -18,6 +18,7 @@ from typing import Any
 
 from rich.console import Console
 
+from harness.adapters.answer_modes import LOGLIKELIHOOD
 from harness.adapters.base import Adapter, Request
 from harness.adapters.registry import ModelSpec
 
@@ -60,6 +61,10 @@ def estimate(adapter: Adapter, requests: Sequence[Request]) -> tuple[float | Non
 
 def _elided(body: dict[str, Any]) -> dict[str, Any]:
     """The body with each message's content replaced by a pointer to the prompt shown."""
+    if isinstance(body.get("prompt"), str):
+        prompt = body["prompt"]
+        return {**body, "prompt": f"<the messages above joined by blank lines, {len(prompt)} "
+                                  f"characters, ending {prompt[-20:]!r}>"}
     messages = body.get("messages")
     if not isinstance(messages, list):
         return body
@@ -68,15 +73,25 @@ def _elided(body: dict[str, Any]) -> dict[str, Any]:
                          "characters>"} if isinstance(m, dict) else m for m in messages]}
 
 
+def _scored(request: Request) -> bool:
+    return request.answer_mode == LOGLIKELIHOOD
+
+
 def _show(out: Console, adapter: Adapter, requests: Sequence[Request]) -> None:
     body_of: Callable[[Request], dict[str, Any]] | None = getattr(adapter, "request_body", None)
+    scorer = getattr(adapter, "scorer", None)
     for request in requests[:SHOWN]:
         out.print(f"[bold]example {request.example_id}[/]")
         for message in request.messages:
             out.print(f"  [dim]{message.get('role')}:[/]")
             out.print("    " + str(message.get("content", "")).replace("\n", "\n    "),
                       markup=False)
-        if body_of is not None:
+        if _scored(request) and scorer is not None:
+            body = json.dumps(_elided(scorer.first_body(request)), ensure_ascii=False, indent=2)
+            out.print("  [dim]first request body (log-likelihood: the step all labels share, "
+                      "then one request per distinct label prefix):[/]")
+            out.print("    " + body.replace("\n", "\n    "), markup=False)
+        elif body_of is not None:
             body = json.dumps(_elided(body_of(request)), ensure_ascii=False, indent=2)
             out.print("  [dim]request body:[/]")
             out.print("    " + body.replace("\n", "\n    "), markup=False)
@@ -96,15 +111,17 @@ def dry_run(tasks: Sequence[Any], specs: Sequence[ModelSpec], args: argparse.Nam
     selection = Selection(limit=args.limit, sample=args.sample, seed=args.seed)
     with no_key_needed(specs):
         plan = plan_of(list(tasks), list(specs))
-    calls, total, unknown = 0, 0.0, []
+    calls, total, unknown, at_least = 0, 0.0, [], ""
     for task, adapter, spec in plan:
         examples = selection.apply(task.examples)
         requests = build_requests(task, examples, generation_from_args(task, args, spec))
         adapter.prepare(requests, task_context(task, examples))
-        out.rule(f"{task.name} × {adapter.label}: {len(requests)} call(s)")
+        least = "at least " if any(_scored(r) for r in requests) else ""
+        at_least = at_least or least
+        out.rule(f"{task.name} × {adapter.label}: {least}{len(requests)} call(s)")
         _show(out, adapter, requests)
         cost, how = estimate(adapter, requests)
-        out.print(f"calls: {len(requests)}; cost: "
+        out.print(f"calls: {least}{len(requests)}; cost: "
                   + (f"≤ ${cost:.4f} ({how})" if cost is not None else how), markup=False)
         calls += len(requests)
         if cost is None:
@@ -116,5 +133,5 @@ def dry_run(tasks: Sequence[Any], specs: Sequence[ModelSpec], args: argparse.Nam
     priced = f"estimated cost ≤ ${total:.4f}"
     if unknown:
         priced += f" (plus {', '.join(sorted(set(unknown)))}: no price)"
-    out.print(f"{calls} call(s) in {len(plan)} run(s); {priced}", markup=False)
+    out.print(f"{at_least}{calls} call(s) in {len(plan)} run(s); {priced}", markup=False)
     return 0

@@ -29,3 +29,21 @@ def test_dry_run_needs_no_key_and_writes_nothing(tmp_path: Path, monkeypatch: py
     assert not results.exists() and not cache.exists()
     assert "OPENAI_API_KEY" not in os.environ  # the placeholder is gone again
     assert "placeholder" not in out
+
+
+def test_dry_run_shows_the_first_log_likelihood_step(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    assert harness("run", "seed_stance", "--tasks-dir", TASKS, "--results-dir",
+                   tmp_path / "results", "--cache-dir", tmp_path / "cache", "--model",
+                   "openai:local,base_url=http://127.0.0.1:9/v1", "--answer-mode",
+                   "loglikelihood", "--limit", "2", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "first request body (log-likelihood" in out
+    assert '"logprobs": 20' in out and '"max_tokens": 1,' in out
+    assert "ending '" in out and "الإجابة:'" in out  # the answer cue closes the prompt
+    assert '"messages"' not in out.split("first request body")[1]
+    assert "calls: at least 2" in out and "at least 2 call(s) in 1 run(s)" in out
+    assert not (tmp_path / "results").exists()

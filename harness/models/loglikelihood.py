@@ -107,9 +107,22 @@ class LabelScorer:
             out.update(prefill=self.prefill, prefill_check=self.prefill_check, top_k=self.top_k)
         return out
 
-    async def _call(self, prompt: str, *, echo: bool, top: int) -> tuple[Response, dict[str, Any]]:
-        body = {"model": self.client.backend.model, "prompt": prompt, "max_tokens": 1,
+    def _prompt_body(self, prompt: str, *, echo: bool, top: int) -> dict[str, Any]:
+        return {"model": self.client.backend.model, "prompt": prompt, "max_tokens": 1,
                 "temperature": 0.0, "logprobs": top, "echo": echo}
+
+    def first_body(self, request: Request) -> dict[str, Any]:
+        """The first request scoring `request` sends (what a dry run shows): the step every
+        label shares."""
+        if self.requested == "chat":
+            from harness.models.loglikelihood_chat import chat_body
+
+            return chat_body(self, request.messages, "")
+        return self._prompt_body(prompt_text(request.messages, request.answer_cue),
+                                 echo=self.requested == "echo", top=self.top_k)
+
+    async def _call(self, prompt: str, *, echo: bool, top: int) -> tuple[Response, dict[str, Any]]:
+        body = self._prompt_body(prompt, echo=echo, top=top)
         response = await self.client.complete(body, route="prompt")
         self.calls += not response.cached
         if response.error:
