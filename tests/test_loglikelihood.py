@@ -16,7 +16,7 @@ from helpers import STANCE_ROWS, stance_spec, write_jsonl, write_task
 
 from harness.adapters.openai_compat import OpenAIAdapter
 from harness.errors import AdapterError
-from harness.models.loglikelihood import _outside
+from harness.models.teacher_forcing import outside_bound
 from harness.reports.store import read_examples
 from harness.runner import RunResult, run_task
 from harness.tasks.loader import load_task
@@ -129,9 +129,9 @@ def test_labels_outside_the_top_k_are_bounded_and_counted(
     result = run(tmp_path, server, "generation", top_k=3)  # top 3: ي, م, ا
     top3 = {"ي": -0.25, "م": -0.5, "ا": -0.5}  # their mass exceeds 1 here: the least value
     bound = -0.5
-    assert _outside(top3) == bound
-    assert _outside({"a": math.log(0.5), "b": math.log(0.25)}) == pytest.approx(math.log(0.25))
-    assert _outside({"a": math.log(0.5), "b": math.log(0.45)}) == pytest.approx(math.log(0.05))
+    assert outside_bound(top3) == bound
+    assert outside_bound({"a": math.log(0.5), "b": math.log(0.25)}) == pytest.approx(math.log(0.25))
+    assert outside_bound({"a": math.log(0.5), "b": math.log(0.45)}) == pytest.approx(math.log(0.05))
     for scores in label_scores(result).values():
         # م is in the top 3, ؤ / ع / ح are not: one forced step, then the bound
         for label in CHOICES:

@@ -16,8 +16,8 @@ from helpers import STANCE_ROWS, stance_spec, write_jsonl, write_task
 
 from harness.adapters.openai_compat import OpenAIAdapter
 from harness.errors import AdapterError, InputError
-from harness.models.loglikelihood import _outside
 from harness.models.loglikelihood_chat import top_of
+from harness.models.teacher_forcing import outside_bound
 from harness.reports.store import read_examples
 from harness.runner import RunResult, run_task
 from harness.tasks.loader import load_task
@@ -116,7 +116,7 @@ def test_a_piece_outside_the_top_k_is_bounded(
         tmp_path: Path, fake_openai: Callable[..., FakeOpenAIServer]) -> None:
     server = fake_openai(lm=piece_lm)
     result = run(tmp_path, server, top_k=2)  # top 2 first tokens: "مؤيد", "مع" (not "م")
-    bound = _outside({"مؤيد": -0.5, "مع": -1.0})
+    bound = outside_bound({"مؤيد": -0.5, "مع": -1.0})
     for scores in label_scores(result).values():
         assert scores["favor"] == {"logprob": -0.5, "bytes": 8, "tokens": 1, "bounded": False}
         assert scores["against"]["logprob"] == pytest.approx(EXPECTED["against"])

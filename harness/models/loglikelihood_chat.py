@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.adapters.base import Response
 from harness.errors import AdapterError
-from harness.models.loglikelihood import StepFailed
+from harness.models.teacher_forcing import StepFailed
 
 if TYPE_CHECKING:
     from harness.models.loglikelihood import LabelScorer
