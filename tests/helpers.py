@@ -101,3 +101,43 @@ def score_with(metric: Any, fields: list[dict[str, Any]], predictions: list[str 
                 "error": None if it.prediction is not None else "failed", "scores": s or None}
                for it, s in zip(items, scores, strict=True)]
     return scores, aggregate([metric], records, bootstrap, items, scores)
+
+
+def run_loglikelihood(tmp_path: Path, base_url: str, choices: dict[str, str], *,
+                      route: str = "auto", top_k: int | None = None, concurrency: int = 1,
+                      stance: dict[str, Any] | None = None, **options: Any) -> Any:
+    """A log-likelihood run of `STANCE_ROWS` on an OpenAI-compatible (fake) server, the labels
+    worded as `choices`; returns the `RunResult`."""
+    import asyncio
+
+    from harness.adapters.openai_compat import OpenAIAdapter
+    from harness.runner import run_task
+    from harness.tasks.loader import load_task
+
+    write_jsonl(tmp_path / "data.jsonl", STANCE_ROWS)
+    spec = stance_spec(answer_mode="loglikelihood", metrics={"stance": {
+        "labels": list(choices), "aliases": {k: [v] for k, v in choices.items()},
+        **(stance or {})}})
+    task = load_task(write_task(tmp_path, spec))
+    adapter = OpenAIAdapter("fake", base_url=base_url, logprobs_route=route,
+                            cache_dir=str(tmp_path / "cache"), max_attempts=1, **options)
+    if top_k is not None:
+        adapter.scorer.top_k = top_k
+
+    async def go() -> Any:
+        try:
+            return await run_task(task, adapter, results_dir=tmp_path / "runs",
+                                  concurrency=concurrency)
+        finally:
+            await adapter.aclose()
+
+    return asyncio.run(go())
+
+
+def label_scores(result: Any) -> dict[str, dict[str, Any]]:
+    """Each example's `scores.label_scores` from a log-likelihood run's records."""
+    from harness.reports.store import read_examples
+
+    assert result.report_path is not None
+    records = read_examples(result.report_path, result.report)
+    return {r["id"]: r["scores"]["label_scores"] for r in records}

@@ -4,22 +4,17 @@ labels outside the top k, clear errors when log-probabilities are missing, cache
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fake_openai_server import FakeOpenAIServer
-from helpers import STANCE_ROWS, stance_spec, write_jsonl, write_task
+from helpers import label_scores, run_loglikelihood
 
-from harness.adapters.openai_compat import OpenAIAdapter
 from harness.errors import AdapterError
 from harness.models.teacher_forcing import outside_bound
-from harness.reports.store import read_examples
-from harness.runner import RunResult, run_task
-from harness.tasks.loader import load_task
+from harness.runner import RunResult
 
 # A character-level "model": the next character's log-probability, whatever came before.
 LP = {"م": -0.5, "ؤ": -1.25, "ي": -0.25, "د": -0.75, "ع": -2.0, "ا": -0.5, "ر": -1.0,
@@ -36,29 +31,8 @@ def lm(text: str) -> dict[str, float]:
 def run(tmp_path: Path, server: FakeOpenAIServer, route: str = "auto", top_k: int | None = None,
         cache: bool = True, cue: str = "") -> RunResult:
     """A log-likelihood run; most tests score labels right after the prompt (no answer cue)."""
-    write_jsonl(tmp_path / "data.jsonl", STANCE_ROWS)
-    spec = stance_spec(answer_mode="loglikelihood",
-                       metrics={"stance": {"labels": ["favor", "against", "none"],
-                                           "aliases": ALIASES, "answer_cue": cue}})
-    task = load_task(write_task(tmp_path, spec))
-    adapter = OpenAIAdapter("fake", base_url=server.base_url, logprobs_route=route,
-                            cache=cache, cache_dir=str(tmp_path / "cache"), max_attempts=1)
-    if top_k is not None:
-        adapter.scorer.top_k = top_k
-
-    async def go() -> RunResult:
-        try:
-            return await run_task(task, adapter, results_dir=tmp_path / "runs", concurrency=1)
-        finally:
-            await adapter.aclose()
-
-    return asyncio.run(go())
-
-
-def label_scores(result: RunResult) -> dict[str, dict[str, Any]]:
-    assert result.report_path is not None
-    records = read_examples(result.report_path, result.report)
-    return {r["id"]: r["scores"]["label_scores"] for r in records}
+    return run_loglikelihood(tmp_path, server.base_url, CHOICES, route=route, top_k=top_k,
+                             cache=cache, stance={"answer_cue": cue})
 
 
 @pytest.mark.parametrize("route", ["echo", "generation", "auto"])

@@ -5,22 +5,19 @@ with logprobs_prefill=never), and a cached rerun with no call."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fake_openai_server import FakeOpenAIServer
-from helpers import STANCE_ROWS, stance_spec, write_jsonl, write_task
+from helpers import STANCE_ROWS, label_scores, run_loglikelihood
 
 from harness.adapters.openai_compat import OpenAIAdapter
 from harness.errors import AdapterError, InputError
 from harness.models.loglikelihood_chat import top_of
 from harness.models.teacher_forcing import outside_bound
-from harness.reports.store import read_examples
-from harness.runner import RunResult, run_task
-from harness.tasks.loader import load_task
+from harness.runner import RunResult
 
 CHOICES = {"favor": "مؤيد", "against": "معارض", "none": "محايد"}
 # A piece-level "model" keyed on the answer so far (the text after the prompt's last newline):
@@ -41,29 +38,8 @@ def piece_lm(text: str) -> dict[str, float]:
 
 def run(tmp_path: Path, server: FakeOpenAIServer, top_k: int | None = None,
         **options: Any) -> RunResult:
-    write_jsonl(tmp_path / "data.jsonl", STANCE_ROWS)
-    spec = stance_spec(answer_mode="loglikelihood",
-                       metrics={"stance": {"labels": list(CHOICES),
-                                           "aliases": {k: [v] for k, v in CHOICES.items()}}})
-    task = load_task(write_task(tmp_path, spec))
-    adapter = OpenAIAdapter("fake", base_url=server.base_url, logprobs_route="chat",
-                            cache_dir=str(tmp_path / "cache"), max_attempts=1, **options)
-    if top_k is not None:
-        adapter.scorer.top_k = top_k
-
-    async def go() -> RunResult:
-        try:
-            return await run_task(task, adapter, results_dir=tmp_path / "runs", concurrency=2)
-        finally:
-            await adapter.aclose()
-
-    return asyncio.run(go())
-
-
-def label_scores(result: RunResult) -> dict[str, dict[str, Any]]:
-    assert result.report_path is not None
-    records = read_examples(result.report_path, result.report)
-    return {r["id"]: r["scores"]["label_scores"] for r in records}
+    return run_loglikelihood(tmp_path, server.base_url, CHOICES, route="chat", top_k=top_k,
+                             concurrency=2, **options)
 
 
 def chat_calls(server: FakeOpenAIServer) -> list[dict[str, Any]]:
