@@ -130,17 +130,21 @@ def _wait(condition: Any, what: str, seconds: float = 30) -> None:
         time.sleep(0.02)
 
 
+def kill_9_when(argv: list[str], ready: Any, what: str) -> None:
+    """Run `harness ARGV` in a child process and kill -9 it as soon as `ready()` holds."""
+    child = subprocess.Popen([sys.executable, "-m", "harness", *argv], env=environment(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(ready, what)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+
+
 def test_kill_9_while_polling_then_resume_without_resubmitting(
         tmp_path: Path, task: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with FakeBatchServer(hold=True) as server:
-        child = subprocess.Popen([sys.executable, "-m", "harness", *args(task, server, tmp_path)],
-                                 env=environment(), stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
-        try:
-            _wait(lambda: server.state.retrievals >= 3, "polling")
-        finally:
-            os.kill(child.pid, signal.SIGKILL)
-            child.wait()
+        kill_9_when(args(task, server, tmp_path), lambda: server.state.retrievals >= 3, "polling")
         (batch,) = server.state.created
         assert main(["batches", "--cache-dir", str(tmp_path / "cache")]) == 0
         listed = capsys.readouterr().out

@@ -6,15 +6,11 @@ call so the test kills the client in that window."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from fake_batch_server import FakeBatchServer
-from test_batch import N, args, environment, latest, submitted_ids, write_batch_task
+from test_batch import N, args, kill_9_when, latest, submitted_ids, write_batch_task
 
 from harness.batch.state import BatchState, Intent
 from harness.cli import main
@@ -28,14 +24,8 @@ def task(tmp_path: Path) -> Path:
 
 def kill_while_creating(task: Path, server: FakeBatchServer, tmp: Path) -> Intent:
     """Start a batch run, kill -9 it while its create call stalls; its recorded intent."""
-    child = subprocess.Popen([sys.executable, "-m", "harness", *args(task, server, tmp)],
-                             env=environment(), stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-    try:
-        assert server.state.create_stalled.wait(timeout=30), "the run never created its batch"
-    finally:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
+    kill_9_when(args(task, server, tmp), server.state.create_stalled.is_set,
+                "the run to create its batch")
     server.state.stall_create = None
     server.state.release.set()
     state = BatchState(ResponseCache.path_in(tmp / "cache"))

@@ -6,10 +6,6 @@ batch prices, and a cached re-run with zero calls."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +14,7 @@ import pytest
 from fake_batch_server import FakeBatchServer
 from fake_openai_server import judge_answer, prompt_key
 from helpers import TASKS, summarization_spec, write_jsonl, write_task
-from test_batch import _wait, environment, latest, submitted_ids
+from test_batch import kill_9_when, latest, submitted_ids
 
 from harness.cli import main
 from harness.judging.rubrics import DIMENSIONS, dimensions_messages
@@ -129,14 +125,7 @@ def test_a_failed_judge_line_is_an_errored_question_resubmitted_alone(
 def test_kill_9_while_polling_a_judge_batch_then_resume_without_resubmitting(
         tmp_path: Path, task: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     with FakeBatchServer(hold=True, answer=judge_answer, models=(JUDGE,)) as server:
-        child = subprocess.Popen([sys.executable, "-m", "harness", *args(task, server, tmp_path)],
-                                 env=environment(), stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
-        try:
-            _wait(lambda: server.state.retrievals >= 3, "polling")
-        finally:
-            os.kill(child.pid, signal.SIGKILL)
-            child.wait()
+        kill_9_when(args(task, server, tmp_path), lambda: server.state.retrievals >= 3, "polling")
         (batch,) = server.state.created
         assert main(["batches", "--cache-dir", str(tmp_path / "cache")]) == 0
         listed = capsys.readouterr().out
@@ -155,14 +144,8 @@ def test_kill_9_while_polling_a_judge_batch_then_resume_without_resubmitting(
 def test_kill_9_while_polling_the_retry_round_then_resume_it(
         tmp_path: Path, task: tuple[Path, Path]) -> None:
     with FakeBatchServer(hold=True, hold_after=1, answer=scripted, models=(JUDGE,)) as server:
-        child = subprocess.Popen([sys.executable, "-m", "harness", *args(task, server, tmp_path)],
-                                 env=environment(), stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
-        try:
-            _wait(lambda: ("batch_2", "in_progress") in server.state.history, "the retry round")
-        finally:
-            os.kill(child.pid, signal.SIGKILL)
-            child.wait()
+        kill_9_when(args(task, server, tmp_path),
+                    lambda: ("batch_2", "in_progress") in server.state.history, "the retry round")
         server.state.hold = False
         assert main(args(task, server, tmp_path)) == 0  # round 1 cached, round 2 resumed
         assert len(server.state.created) == 2 and server.state.total_calls == 0
