@@ -4,6 +4,7 @@ to the deadline, a reset mid-body, two processes sharing one cache, and Ctrl-C."
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_openai_server import FakeOpenAIServer, FaultPlan, prompt_key
@@ -20,6 +22,7 @@ from helpers import REPO, stance_spec, write_jsonl, write_task
 
 from harness.adapters.base import GenerationSettings, Request, Response
 from harness.adapters.openai_compat import OpenAIAdapter
+from harness.batch.state import BatchState
 from harness.models.cache import ResponseCache
 
 Server = Callable[..., FakeOpenAIServer]
@@ -158,3 +161,29 @@ def test_ctrl_c_exits_130_keeps_answers_and_writes_nothing(
     rerun = subprocess.run(command, cwd=tmp_path, env=_env(), capture_output=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr.decode()[-2000:]
     assert server.state.total_calls - before == n - answered  # the cached ones are not asked
+
+
+def _open_at_once(path: str, barrier: Any, errors: Any) -> None:
+    barrier.wait(timeout=30)
+    try:
+        ResponseCache(path)
+        BatchState(path)
+    except Exception as exc:  # reported to the parent, which fails the test
+        errors.put(repr(exc))
+
+
+def test_processes_opening_one_fresh_cache_at_once_all_succeed(tmp_path: Path) -> None:
+    """Switching a new file to WAL does not wait on SQLite's busy timeout: without retrying,
+    the processes that lose the race get "database is locked" (seen in CI)."""
+    context = multiprocessing.get_context("fork")
+    for attempt in range(5):
+        path = str(tmp_path / f"c{attempt}.sqlite")
+        barrier, errors = context.Barrier(6), context.Queue()
+        procs = [context.Process(target=_open_at_once, args=(path, barrier, errors))
+                 for _ in range(6)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(timeout=60)
+        assert [p.exitcode for p in procs] == [0] * 6
+        assert errors.empty(), errors.get()

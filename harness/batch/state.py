@@ -89,17 +89,20 @@ class BatchState:
     """Batches by id; every write is its own committed transaction."""
 
     def __init__(self, cache_path: str | Path) -> None:
+        from harness.models.cache import open_shared
+
         self.path = Path(cache_path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        self._db.execute("PRAGMA busy_timeout = 60000")
-        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db = open_shared(self.path)
         self._db.execute(_SCHEMA)
         self._db.execute(_INTENTS)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(batches)")}
         if "purpose" not in columns:  # a cache written before judges could batch
-            self._db.execute("ALTER TABLE batches ADD COLUMN purpose TEXT NOT NULL "
-                             "DEFAULT 'model'")
+            try:
+                self._db.execute("ALTER TABLE batches ADD COLUMN purpose TEXT NOT NULL "
+                                 "DEFAULT 'model'")
+            except sqlite3.OperationalError as exc:  # another process added it just now
+                if "duplicate column" not in str(exc):
+                    raise
 
     def add(self, batch_id: str, *, endpoint: str, model: str, api_key_env: str,
             keys: list[str], status: str, purpose: str = "model") -> None:

@@ -105,17 +105,35 @@ class CachedAnswer:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+def open_shared(path: Path, busy_timeout_s: float = 60.0, **options: Any) -> sqlite3.Connection:
+    """A connection to the cache file in WAL mode, in autocommit, writers queued.
+
+    Switching a new file to WAL takes an exclusive lock that SQLite does not wait for: two
+    processes opening one fresh cache at the same moment get "database is locked" at once,
+    busy timeout or not. So the switch is retried until the timeout, and skipped once done.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None, **options)
+    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+    deadline = time.monotonic() + busy_timeout_s
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            return db
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class ResponseCache:
     """Get/put answers by key; every `put` is its own committed transaction."""
 
     def __init__(self, path: str | Path, *, busy_timeout_s: float = 60.0) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None,
-                                   check_same_thread=False)
-        self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db = open_shared(self.path, busy_timeout_s, check_same_thread=False)
         # NORMAL in WAL mode survives a killed process (only an OS crash may lose the last
         # commits), and keeps a commit far cheaper than a model call.
         self._db.execute("PRAGMA synchronous = NORMAL")
