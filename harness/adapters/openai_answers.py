@@ -71,30 +71,33 @@ def parse_completion_body(body: Any) -> Completion:
     return Completion(text or "", prompt, completion, metadata)
 
 
-def parse_text_completion(content: str) -> Completion:
-    """Text, tokens and the choice's `logprobs` from a legacy completions body (or raise)."""
-    body = _decode(content)
+def _first_choice(body: dict[str, Any]) -> dict[str, Any]:
     choices = body.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise MalformedResponse("response has no choices")
-    choice = choices[0]
+    return choices[0]
+
+
+def _with_logprobs(body: dict[str, Any], choice: dict[str, Any], text: Any) -> Completion:
+    """An answer read for its choice's `logprobs` (its text may be empty)."""
     _, prompt, completion = _tokens(body)
-    return Completion(str(choice.get("text") or ""), prompt, completion,
+    return Completion(str(text or ""), prompt, completion,
                       {"finish_reason": choice.get("finish_reason"),
                        "logprobs": choice.get("logprobs")})
+
+
+def parse_text_completion(content: str) -> Completion:
+    """Text, tokens and the choice's `logprobs` from a legacy completions body (or raise)."""
+    body = _decode(content)
+    choice = _first_choice(body)
+    return _with_logprobs(body, choice, choice.get("text"))
 
 
 def parse_chat_logprobs(content: str) -> Completion:
     """A chat completion read for its choice's `logprobs` only: its text may be empty (one
     token that is a byte fragment), which `parse_completion` would reject."""
     body = _decode(content)
-    choices = body.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-        raise MalformedResponse("response has no choices")
-    choice = choices[0]
+    choice = _first_choice(body)
     message = choice.get("message")
-    message = message if isinstance(message, dict) else {}
-    _, prompt, completion = _tokens(body)
-    return Completion(str(message.get("content") or ""), prompt, completion,
-                      {"finish_reason": choice.get("finish_reason"),
-                       "logprobs": choice.get("logprobs")})
+    return _with_logprobs(body, choice, message.get("content") if isinstance(message, dict)
+                          else None)
