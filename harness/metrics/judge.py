@@ -26,7 +26,6 @@ from harness.metrics.base import Aggregate, Entry, Item, Metric, Record, Value, 
 from harness.metrics.registry import register_metric
 
 if TYPE_CHECKING:
-
     from harness.scoring.bootstrap import BootstrapConfig
     from harness.scoring.significance import PairedResult
 
