@@ -63,7 +63,7 @@ def test_summary_diagnostics_in_compare(tmp_path: Path) -> None:
     markdown = (tmp_path / "out" / "comparison.md").read_text(encoding="utf-8")
     html = (tmp_path / "out" / "comparison.html").read_text(encoding="utf-8")
     assert "Summary diagnostics" in markdown and "compression" in markdown
-    assert "copy rate" in markdown and "(refs " in markdown
+    assert "extractive coverage" in markdown and "(refs " in markdown
     assert "Summary diagnostics" in html and "unsupported numbers" in html
 
 

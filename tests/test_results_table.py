@@ -47,7 +47,7 @@ def test_wide_terminal_shows_full_report_paths_and_diagnostics() -> None:
     summaries = [r for r in _results() if r.report["task"]["kind"] == "summarization"
                  and (r.report.get("details") or {}).get("diagnostics")]
     assert summaries, "a committed summarization baseline carries summary diagnostics"
-    assert "compression" in text and "copy rate" in text and "refs " in text
+    assert "compression" in text and "extractive coverage" in text and "refs " in text
 
 
 def test_progress_keeps_counts_and_elapsed_time_at_80_columns() -> None:

@@ -85,7 +85,7 @@ class Diagnostics(Metric):
         return [(name, text(pred.get(key), fmt), "refs " + text(ref.get(key), fmt))
                 for name, key, fmt in (
                     ("compression", "mean_compression", ".4f"),
-                    ("copy rate", "mean_coverage", ".4f"),
+                    ("extractive coverage", "mean_coverage", ".4f"),
                     ("novel bigrams", "mean_novel_2gram", ".4f"),
                     ("unsupported numbers", "share_with_unsupported_numbers", ".1%"))]
 
